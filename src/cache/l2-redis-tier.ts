@@ -1,0 +1,207 @@
+import type { Cluster } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import { L2Error, L2UnavailableError, classifyRedisError } from './errors.ts';
+import { RedisKeyspace } from './cache-key.ts';
+import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from './redis-scripts.ts';
+import type { CacheObserver, CircuitState } from './types.ts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface L2Options {
+  timeoutMs: number;
+  breakerFailureThreshold: number;
+  breakerOpenMs: number;
+  /** Lifetime of per-key version counters: longer than any load can take. */
+  versionTtlMs: number;
+}
+
+export interface L2Read {
+  raw: string | null;
+  /** The key's version counter as read with the value ('' when the key was never invalidated). */
+  version: string;
+}
+
+interface ScriptCommands {
+  fsSetIfVersion(value: string, version: string, expected: string, payload: string, ttlMs: number): Promise<number>;
+  fsInvalidateKey(value: string, version: string, versionTtlMs: number): Promise<number>;
+  fsReleaseLock(lock: string, token: string): Promise<number>;
+}
+
+/**
+ * The Redis Cluster tier. Every call has a timeout, goes through the circuit breaker and is
+ * classified when it fails; callers get a typed error and decide (they fall back to SQLite).
+ */
+export class L2RedisTier {
+  readonly keys: RedisKeyspace;
+  private readonly breaker: CircuitBreaker;
+  private readonly scripts: ScriptCommands;
+  private lastError: { at: number; message: string } | undefined;
+  private recoveryListeners: (() => void)[] = [];
+  private prober: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly client: Cluster,
+    namespace: string,
+    private readonly options: L2Options,
+    private readonly observer: CacheObserver,
+  ) {
+    this.keys = new RedisKeyspace(namespace);
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.breakerFailureThreshold,
+      openMs: options.breakerOpenMs,
+      onStateChange: (state) => this.onCircuitChange(state),
+    });
+    client.defineCommand('fsSetIfVersion', { numberOfKeys: 2, lua: SET_IF_VERSION });
+    client.defineCommand('fsInvalidateKey', { numberOfKeys: 2, lua: INVALIDATE_KEY });
+    client.defineCommand('fsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+    this.scripts = client as unknown as ScriptCommands;
+    observer.circuit('closed');
+  }
+
+  get circuitState(): CircuitState {
+    return this.breaker.state;
+  }
+
+  /** Whether a call would be attempted now (false while the circuit is open). */
+  get available(): boolean {
+    return this.breaker.state !== 'open';
+  }
+
+  status(): { circuit: CircuitState; clusterStatus: string; lastError?: { at: string; message: string } } {
+    return {
+      circuit: this.breaker.state,
+      clusterStatus: this.client.status,
+      ...(this.lastError ? { lastError: { at: new Date(this.lastError.at).toISOString(), message: this.lastError.message } } : {}),
+    };
+  }
+
+  /** Called when the circuit closes again, so pending invalidations can be replayed. */
+  onRecovery(listener: () => void): void {
+    this.recoveryListeners.push(listener);
+  }
+
+  async read(full: string): Promise<L2Read> {
+    const values = await this.call('get', () => this.client.mget(this.keys.value(full), this.keys.version(full)));
+    return { raw: values[0] ?? null, version: values[1] ?? '' };
+  }
+
+  /** Many entries in one round trip per node: keys are grouped by slot, one MGET each, and auto-pipelining sends the groups together. */
+  async readMany(fulls: readonly string[]): Promise<(string | null)[]> {
+    const bySlot = new Map<number, number[]>();
+    const redisKeys = fulls.map((f) => this.keys.value(f));
+    redisKeys.forEach((key, i) => {
+      const slot = calculateSlot(key);
+      const group = bySlot.get(slot);
+      if (group) group.push(i);
+      else bySlot.set(slot, [i]);
+    });
+    const out = new Array<string | null>(fulls.length).fill(null);
+    await this.call('get', () =>
+      Promise.all(
+        [...bySlot.values()].map(async (indexes) => {
+          const values = await this.client.mget(...indexes.map((i) => redisKeys[i]!));
+          indexes.forEach((index, j) => (out[index] = values[j] ?? null));
+        }),
+      ),
+    );
+    return out;
+  }
+
+  async writeIfVersion(full: string, payload: string, ttlMs: number, expectedVersion: string): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const written = await this.call('set', () =>
+      this.scripts.fsSetIfVersion(this.keys.value(full), this.keys.version(full), expectedVersion, payload, ttl),
+    );
+    return written === 1;
+  }
+
+  async invalidate(fulls: readonly string[]): Promise<void> {
+    await this.call('delete', () =>
+      Promise.all(fulls.map((f) => this.scripts.fsInvalidateKey(this.keys.value(f), this.keys.version(f), this.options.versionTtlMs))),
+    );
+  }
+
+  async bumpTags(tags: readonly string[]): Promise<number[]> {
+    return this.call('tag', () => Promise.all(tags.map((t) => this.client.incr(this.keys.tag(t)))));
+  }
+
+  async readTags(tags: readonly string[]): Promise<number[]> {
+    const values = await this.call('tag', () => Promise.all(tags.map((t) => this.client.get(this.keys.tag(t)))));
+    return values.map((v) => (v === null ? 0 : Number(v)));
+  }
+
+  async tryLock(full: string, token: string, ttlMs: number): Promise<boolean> {
+    const result = await this.call('lock', () => this.client.set(this.keys.lock(full), token, 'PX', ttlMs, 'NX'));
+    return result === 'OK';
+  }
+
+  async releaseLock(full: string, token: string): Promise<void> {
+    await this.call('lock', () => this.scripts.fsReleaseLock(this.keys.lock(full), token));
+  }
+
+  async publish(message: string): Promise<void> {
+    await this.call('publish', () => this.client.publish(this.keys.channel(), message));
+  }
+
+  async pttl(full: string): Promise<number> {
+    return this.call('get', () => this.client.pttl(this.keys.value(full)));
+  }
+
+  async strlen(full: string): Promise<number> {
+    return this.call('get', () => this.client.strlen(this.keys.value(full)));
+  }
+
+  /** Which master serves a key's slot now, for the admin inspect route. */
+  slotOwner(full: string): { slot: number; node?: string } {
+    const key = this.keys.value(full);
+    const slot = calculateSlot(key);
+    const slots = (this.client as unknown as { slots: string[][] }).slots;
+    const owner = slots[slot]?.[0];
+    return owner ? { slot, node: owner } : { slot };
+  }
+
+  /** A cheap round trip; the background prober uses it to close the circuit without waiting for traffic. */
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.client.ping());
+  }
+
+  /**
+   * While the circuit is not closed, ping Redis on a timer, so the tier heals by itself even
+   * when no request arrives to probe it.
+   */
+  startProbing(): void {
+    if (this.prober) return;
+    this.prober = setInterval(() => {
+      if (this.breaker.state === 'closed') return;
+      this.ping().catch(() => {
+        // Already counted and remembered by call(); the next tick tries again.
+      });
+    }, this.options.breakerOpenMs);
+    this.prober.unref();
+  }
+
+  stopProbing(): void {
+    if (this.prober) clearInterval(this.prober);
+    this.prober = undefined;
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.breaker.allow()) throw new L2UnavailableError(operation);
+    try {
+      const result = await withTimeout(fn(), this.options.timeoutMs);
+      this.breaker.success();
+      return result;
+    } catch (error) {
+      const kind = classifyRedisError(error);
+      this.breaker.failure();
+      this.observer.l2Error(operation, kind);
+      this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
+      throw new L2Error(operation, kind, error);
+    }
+  }
+
+  private onCircuitChange(state: CircuitState): void {
+    this.observer.circuit(state);
+    if (state === 'closed') for (const listener of this.recoveryListeners) listener();
+  }
+}

@@ -1,0 +1,86 @@
+/** Vocabulary shared by the cache and whoever observes it. Every value here is a fixed set, so it is safe as a metric label. */
+
+export type Tier = 'l1' | 'l2';
+export type LookupResult = 'hit' | 'miss' | 'stale';
+export type EvictionReason = 'size' | 'expired' | 'invalidated' | 'evicted';
+export type CacheOperation = 'get' | 'set' | 'delete';
+export type L2ErrorKind = 'timeout' | 'connection' | 'other';
+export type CircuitState = 'closed' | 'half-open' | 'open';
+export type InvalidationSource = 'local' | 'remote';
+
+export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Where a lookup's value came from, enough to write an RFC 9211 Cache-Status header. */
+export type AnswerSource = 'l1' | 'l2' | 'origin';
+
+/**
+ * A prefix as the observer sees it. `index` is dense (0..n-1) so observers can keep per-prefix
+ * counters in arrays and never look up a label on the hot path.
+ */
+export interface PrefixRef {
+  readonly name: string;
+  readonly index: number;
+}
+
+/** A span-like handle for one lookup; the tracing implementation turns it into an OpenTelemetry span. */
+export interface LookupTrace {
+  /** Runs fn with this lookup as the active context, so Redis commands it sends become its children. */
+  within<T>(fn: () => Promise<T>): Promise<T>;
+  tierReached(tier: AnswerSource, result: LookupResult): void;
+  fail(error: unknown): void;
+  end(): void;
+}
+
+/**
+ * The one interface through which the cache reports what it does. Calls sit on the hot path:
+ * implementations must be cheap (plain counters, no label look-ups).
+ */
+export interface CacheObserver {
+  request(prefix: PrefixRef, tier: Tier, result: LookupResult): void;
+  eviction(prefix: PrefixRef, tier: Tier, reason: EvictionReason): void;
+  operation(prefix: PrefixRef, tier: Tier, op: CacheOperation, seconds: number): void;
+  load(prefix: PrefixRef, ok: boolean, seconds: number): void;
+  coalesced(prefix: PrefixRef): void;
+  invalidation(prefix: PrefixRef, source: InvalidationSource): void;
+  l2Error(op: string, kind: L2ErrorKind): void;
+  circuit(state: CircuitState): void;
+  /** Returns undefined when the current request is not traced, which keeps untraced lookups free. */
+  startLookup(prefix: PrefixRef, key: string): LookupTrace | undefined;
+  /** Wraps the loader so it shows as a child of the lookup. */
+  traceLoad<T>(prefix: PrefixRef, fn: () => Promise<T>): Promise<T>;
+}
+
+export const noopObserver: CacheObserver = {
+  request() {},
+  eviction() {},
+  operation() {},
+  load() {},
+  coalesced() {},
+  invalidation() {},
+  l2Error() {},
+  circuit() {},
+  startLookup() {
+    return undefined;
+  },
+  traceLoad(_prefix, fn) {
+    return fn();
+  },
+};
+
+/** Several observers (metrics and tracing) behind one. */
+export function combineObservers(...observers: CacheObserver[]): CacheObserver {
+  if (observers.length === 1 && observers[0]) return observers[0];
+  const tracing = observers.find((o) => o !== noopObserver && o.startLookup !== noopObserver.startLookup);
+  return {
+    request: (p, t, r) => observers.forEach((o) => o.request(p, t, r)),
+    eviction: (p, t, r) => observers.forEach((o) => o.eviction(p, t, r)),
+    operation: (p, t, op, s) => observers.forEach((o) => o.operation(p, t, op, s)),
+    load: (p, ok, s) => observers.forEach((o) => o.load(p, ok, s)),
+    coalesced: (p) => observers.forEach((o) => o.coalesced(p)),
+    invalidation: (p, s) => observers.forEach((o) => o.invalidation(p, s)),
+    l2Error: (op, k) => observers.forEach((o) => o.l2Error(op, k)),
+    circuit: (s) => observers.forEach((o) => o.circuit(s)),
+    startLookup: (p, k) => tracing?.startLookup(p, k),
+    traceLoad: (p, fn) => (tracing ? tracing.traceLoad(p, fn) : fn()),
+  };
+}

@@ -1,0 +1,50 @@
+import { Redis } from 'ioredis';
+import { RedisClusterError } from './errors.ts';
+
+const DEFAULT_TIMEOUT_MS = 2_000;
+
+/**
+ * Runs `fn` against one node over a short-lived standalone connection.
+ * No retries and a command timeout: a dead or SIGSTOPped node must fail fast
+ * so polling loops can move on instead of hanging in ioredis' reconnect logic.
+ */
+export async function withNodeClient<T>(
+  port: number,
+  fn: (client: Redis) => Promise<T>,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<T> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  // Errors are reported through the rejected connect()/command promises below;
+  // the listener only stops ioredis from printing "Unhandled error event".
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await fn(client);
+  } catch (error) {
+    throw new RedisClusterError(`Redis node 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Parses the `key:value` line format of INFO and CLUSTER INFO. */
+export function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const separator = line.indexOf(':');
+    if (separator <= 0 || line.startsWith('#')) continue;
+    fields.set(line.slice(0, separator), line.slice(separator + 1).trim());
+  }
+  return fields;
+}
