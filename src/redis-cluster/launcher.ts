@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { parseClusterNodes, type ClusterNodeEntry } from './cluster-nodes.ts';
 import { RedisClusterError, RedisNodeExitedError, describeError } from './errors.ts';
 import { findFreeClusterPort, CLUSTER_BUS_OFFSET } from './free-port.ts';
 import { renderRedisNodeConfig } from './node-config.ts';
-import { parseInfo, withNodeClient } from './node-client.ts';
+import { parseInfo, readClusterNodes, withNodeClient } from './node-client.ts';
 import { RedisNodeProcess } from './node-process.ts';
 import { waitUntil } from './wait.ts';
 
@@ -177,13 +176,6 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   }
   log(`cluster ${handle.seedString} ready in ${Date.now() - startedAt} ms`);
   return handle;
-}
-
-async function readClusterNodes(client: Redis): Promise<string> {
-  // ioredis types the CLUSTER NODES reply as unknown.
-  const reply: unknown = await client.cluster('NODES');
-  if (typeof reply !== 'string') throw new RedisClusterError(`Unexpected CLUSTER NODES reply: ${JSON.stringify(reply)}`);
-  return reply;
 }
 
 class ClusterHandle implements RedisClusterHandle {

@@ -9,12 +9,13 @@ const DEFAULT_TIMEOUT_MS = 2_000;
  * so polling loops can move on instead of hanging in ioredis' reconnect logic.
  */
 export async function withNodeClient<T>(
-  port: number,
+  address: number | { host: string; port: number },
   fn: (client: Redis) => Promise<T>,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<T> {
+  const { host, port } = typeof address === 'number' ? { host: '127.0.0.1', port: address } : address;
   const client = new Redis({
-    host: '127.0.0.1',
+    host,
     port,
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -30,7 +31,7 @@ export async function withNodeClient<T>(
     await client.connect();
     return await fn(client);
   } catch (error) {
-    throw new RedisClusterError(`Redis node 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new RedisClusterError(`Redis node ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   } finally {
@@ -47,4 +48,11 @@ export function parseInfo(text: string): Map<string, string> {
     fields.set(line.slice(0, separator), line.slice(separator + 1).trim());
   }
   return fields;
+}
+
+/** CLUSTER NODES as text; ioredis types the reply as unknown. */
+export async function readClusterNodes(client: Redis): Promise<string> {
+  const reply: unknown = await client.cluster('NODES');
+  if (typeof reply !== 'string') throw new RedisClusterError(`Unexpected CLUSTER NODES reply: ${JSON.stringify(reply)}`);
+  return reply;
 }

@@ -1,0 +1,23 @@
+import type { PrefixPolicy } from '../cache/prefix-registry.ts';
+
+/**
+ * The shop's cache prefixes and why each lives as long as it does. Writes invalidate what they
+ * change, so these times bound staleness only where no event exists (best sellers) and
+ * otherwise just keep memory from holding cold keys forever.
+ */
+export function shopCachePolicies(ttlScale = 1): PrefixPolicy[] {
+  const s = (ms: number) => Math.max(1, Math.round(ms * ttlScale));
+  return [
+    // Product pages are the hottest reads; every change to a product invalidates its key.
+    { name: 'product', freshMs: s(300_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true },
+    // Category list and pages: change only through admin, which invalidates them.
+    { name: 'category', freshMs: s(600_000), graceMs: s(3_600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true },
+    // Catalogue pages: invalidated by tag on any change to a product they may list.
+    { name: 'catalog', freshMs: s(120_000), graceMs: s(600_000), jitter: 0.2, l1: true, staleWhileRevalidate: true },
+    // Searches: many distinct keys, each rarely repeated; shorter so they do not crowd L1.
+    { name: 'search', freshMs: s(60_000), graceMs: s(300_000), jitter: 0.2, l1: true, staleWhileRevalidate: true },
+    // Best sellers: an aggregate over all orders, not invalidated per order (it would never stay cached
+    // under order traffic); its ranking is at most this old, while the products in it are always current.
+    { name: 'popular', freshMs: s(30_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true },
+  ];
+}
