@@ -67,20 +67,18 @@ export const noopObserver: CacheObserver = {
   },
 };
 
-/** Several observers (metrics and tracing) behind one. */
-export function combineObservers(...observers: CacheObserver[]): CacheObserver {
-  if (observers.length === 1 && observers[0]) return observers[0];
-  const tracing = observers.find((o) => o !== noopObserver && o.startLookup !== noopObserver.startLookup);
+/** Counting from one observer, tracing from another, with no per-call indirection beyond a bound method. */
+export function composeObserver(counting: CacheObserver, tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'>): CacheObserver {
   return {
-    request: (p, t, r) => observers.forEach((o) => o.request(p, t, r)),
-    eviction: (p, t, r) => observers.forEach((o) => o.eviction(p, t, r)),
-    operation: (p, t, op, s) => observers.forEach((o) => o.operation(p, t, op, s)),
-    load: (p, ok, s) => observers.forEach((o) => o.load(p, ok, s)),
-    coalesced: (p) => observers.forEach((o) => o.coalesced(p)),
-    invalidation: (p, s) => observers.forEach((o) => o.invalidation(p, s)),
-    l2Error: (op, k) => observers.forEach((o) => o.l2Error(op, k)),
-    circuit: (s) => observers.forEach((o) => o.circuit(s)),
-    startLookup: (p, k) => tracing?.startLookup(p, k),
-    traceLoad: (p, fn) => (tracing ? tracing.traceLoad(p, fn) : fn()),
+    request: counting.request.bind(counting),
+    eviction: counting.eviction.bind(counting),
+    operation: counting.operation.bind(counting),
+    load: counting.load.bind(counting),
+    coalesced: counting.coalesced.bind(counting),
+    invalidation: counting.invalidation.bind(counting),
+    l2Error: counting.l2Error.bind(counting),
+    circuit: counting.circuit.bind(counting),
+    startLookup: tracing.startLookup.bind(tracing),
+    traceLoad: tracing.traceLoad.bind(tracing),
   };
 }

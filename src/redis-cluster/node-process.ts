@@ -103,10 +103,13 @@ export class RedisNodeProcess {
     }
   }
 
-  /** Sends `signal` and, unless it is a stop/continue signal, waits for the process to exit. */
+  /** Sends `signal` and waits for the process to exit (SIGSTOP/SIGCONT just pause/resume it). */
   async kill(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 10_000): Promise<void> {
     const child = this.child;
     if (child === null) return;
+    // These never end the process, so waiting for exit would only time out.
+    if (signal === 'SIGSTOP') return this.pause();
+    if (signal === 'SIGCONT') return this.resume();
     child.kill(signal);
     // A SIGSTOPped process only acts on SIGKILL; let anything else through.
     if (this.paused && signal !== 'SIGKILL') child.kill('SIGCONT');

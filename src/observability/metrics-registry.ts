@@ -1,0 +1,58 @@
+import client, { Registry, type MetricObject, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client';
+
+export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+export type MetricsStore = Registry<OpenMetricsContentType>;
+
+interface Renderable {
+  type: string;
+  get(): Promise<{ name: string }>;
+}
+
+/**
+ * prom-client only keeps exemplars on an OpenMetrics registry, and renders one format per
+ * registry. Prometheus asks for OpenMetrics (and gets exemplars); everything else (promtool,
+ * curl, older scrapers) gets the classic text format rendered from the same metrics.
+ */
+export class MetricsRegistry {
+  readonly registry: MetricsStore;
+  private readonly textView: PrometheusTextView;
+
+  constructor(options: { defaultMetrics: boolean }) {
+    this.registry = new Registry<OpenMetricsContentType>();
+    this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    if (options.defaultMetrics) client.collectDefaultMetrics({ register: this.registry });
+    this.textView = new PrometheusTextView(this.registry);
+  }
+
+  /** Picks the format from the Accept header, as Prometheus negotiates it. */
+  async render(accept: string | undefined): Promise<{ body: string; contentType: string }> {
+    if (accept?.includes('application/openmetrics-text')) {
+      return { body: await this.registry.metrics(), contentType: OPENMETRICS_CONTENT_TYPE };
+    }
+    return { body: await this.textView.metrics(), contentType: PROMETHEUS_CONTENT_TYPE };
+  }
+}
+
+class PrometheusTextView extends Registry<PrometheusContentType> {
+  constructor(private readonly source: MetricsStore) {
+    super();
+  }
+
+  // Rendering OpenMetrics strips `_total` from counter names in place; the classic format needs it back.
+  override getMetricsAsArray(): MetricObject[] {
+    return this.source.getMetricsAsArray().map((metric) => {
+      const renderable = metric as unknown as Renderable;
+      if (renderable.type !== 'counter') return metric;
+      const view: Renderable = {
+        type: 'counter',
+        get: async () => {
+          const data = await renderable.get();
+          return { ...data, name: `${data.name.replace(/_total$/, '')}_total` };
+        },
+      };
+      return view as unknown as MetricObject;
+    });
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Loaded with `node --import` before the service, so tracing is in place before any module
+ * that it instruments is used.
+ */
+import { startTracing, tracingRequested, type TracingHandle } from './tracing-setup.ts';
+
+declare global {
+  var __flowerShopTracing: TracingHandle | undefined;
+}
+
+if (tracingRequested()) {
+  globalThis.__flowerShopTracing = startTracing();
+}
