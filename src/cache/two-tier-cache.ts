@@ -70,7 +70,7 @@ export class TwoTierCache {
   private readonly registry: PrefixRegistry;
   private readonly l1: L1MemoryTier;
   private readonly l2: L2RedisTier | undefined;
-  private readonly bus: InvalidationBus | undefined;
+  private bus: InvalidationBus | undefined;
   private readonly observer: CacheObserver;
   private readonly tags: TagVersions;
   private readonly recent = new RecentInvalidations(10_000);
@@ -97,6 +97,11 @@ export class TwoTierCache {
     this.prefixTags = options.registry.all().map((p) => this.tags.state(prefixTag(p.name)));
     if (!this.l2) for (const s of [this.globalTag, ...this.prefixTags]) s.synced = true;
     this.l2?.onRecovery(() => void this.replayPending());
+  }
+
+  /** The bus needs the cache (to apply messages) and the cache the bus (to send them): wired after both exist. */
+  attachBus(bus: InvalidationBus): void {
+    this.bus = bus;
   }
 
   key(prefix: string | RegisteredPrefix, ...parts: (string | number | boolean)[]): CacheKey {

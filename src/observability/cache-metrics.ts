@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { MetricsStore } from './metrics-registry.ts';
 import { CIRCUIT_STATE_VALUE, type CacheObserver, type CircuitState, type EvictionReason, type InvalidationSource, type L2ErrorKind, type LookupResult, type PrefixRef, type Tier } from '../cache/types.ts';
 import { EVICTION_REASONS, INVALIDATION_SOURCES, L2_ERROR_KINDS, L2_OPERATIONS, LOAD_RESULTS, OPERATIONS, RESULTS, TIERS, l2OperationLabel } from './labels.ts';
 
@@ -37,7 +38,7 @@ export class CacheMetrics implements CacheObserver {
   private l1: L1Gauges | undefined;
   private readonly prefixes: readonly PrefixRef[];
 
-  constructor(registry: Registry, prefixes: readonly PrefixRef[]) {
+  constructor(registry: MetricsStore, prefixes: readonly PrefixRef[]) {
     this.prefixes = prefixes;
     const n = prefixes.length;
     this.requests = new Float64Array(n * 2 * 3);

@@ -1,0 +1,70 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { TwoTierCache } from '../../cache/two-tier-cache.ts';
+import type { CacheMetrics } from '../../observability/cache-metrics.ts';
+import type { PrefixRegistry } from '../../cache/prefix-registry.ts';
+import type { ShopApp } from '../app-env.ts';
+import { sent } from '../app-env.ts';
+import { problem, problemResponse } from '../problem.ts';
+import { CacheInspectQuery, CacheInvalidateBody, jsonContent, problemContent } from '../schemas.ts';
+
+const tags = ['admin'];
+const security = [{ adminToken: [] }];
+const authProblems = { 401: problemContent('No admin token'), 403: problemContent('Wrong admin token') };
+const noStore = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+/** Cache administration: only reachable through the admin token, like every other write. */
+export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, registry: PrefixRegistry, metrics: CacheMetrics | undefined): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/admin/cache/stats',
+      tags,
+      security,
+      summary: 'Per-prefix statistics and the state of each tier',
+      responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'Statistics'), ...authProblems },
+    }),
+    (c) => {
+      const prefixes = Object.fromEntries(
+        registry.all().map((p) => [p.name, { freshMs: p.freshMs, graceMs: p.graceMs, jitter: p.jitter, l1: p.l1, staleWhileRevalidate: p.staleWhileRevalidate }]),
+      );
+      const body = { status: cache.status(), prefixes, counters: metrics?.snapshot() ?? {} };
+      return sent(c.body(JSON.stringify(body), 200, noStore));
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/admin/cache/inspect',
+      tags,
+      security,
+      summary: 'Where a key is: in L1 (and for how long), in L2 (TTL, size, slot and node)',
+      request: { query: CacheInspectQuery },
+      responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'The key in each tier'), 400: problemContent('Invalid key'), ...authProblems },
+    }),
+    async (c) => sent(c.body(JSON.stringify(await cache.inspect(c.req.valid('query').key)), 200, noStore)),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/admin/cache/invalidate',
+      tags,
+      security,
+      summary: 'Invalidate keys, whole prefixes or tags on every instance',
+      request: { body: { ...jsonContent(CacheInvalidateBody, 'What to drop'), required: true } },
+      responses: { 200: jsonContent(z.object({ invalidated: z.record(z.string(), z.unknown()) }), 'Done'), 400: problemContent('Invalid request'), ...authProblems },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const unknown = [...(body.prefixes ?? []), ...(body.keys ?? []).map((k) => k.prefix)].filter((p) => !registry.find(p));
+      if (unknown.length > 0) {
+        return sent(problemResponse(c, problem(400, 'validation', 'Invalid request', `unknown prefixes: ${[...new Set(unknown)].join(', ')}`)));
+      }
+      const keys = (body.keys ?? []).map((k) => cache.key(k.prefix, ...k.parts));
+      await cache.invalidate({ keys, ...(body.prefixes ? { prefixes: body.prefixes } : {}), ...(body.tags ? { tags: body.tags } : {}) });
+      const invalidated = { keys: keys.map((k) => k.full), prefixes: body.prefixes ?? [], tags: body.tags ?? [] };
+      return sent(c.body(JSON.stringify({ invalidated }), 200, noStore));
+    },
+  );
+}
