@@ -485,12 +485,16 @@ const RATIO_THRESHOLDS = [
   { color: 'green', value: 0.8 },
 ];
 
-/** hits / (hits + misses + stale) — the same definition as prefix_tier:cache_hit_ratio:rate5m. */
+/**
+ * hits / (hits + misses + stale) — the same definition as prefix_tier:cache_hit_ratio:rate5m.
+ * A prefix that has never hit has no result="hit" series; it shows as 0 rather than vanishing.
+ */
 function hitRatio(by: string): string {
+  const all = `sum by (${by}) (${rate(`cache_requests_total{${FP}}`)})`;
   return (
-    `sum by (${by}) (${rate(`cache_requests_total{${FP}, result="hit"}`)})\n` +
+    `(\n  sum by (${by}) (${rate(`cache_requests_total{${FP}, result="hit"}`)})\n  or\n  ${all} * 0\n)\n` +
     `/\n` +
-    `sum by (${by}) (${rate(`cache_requests_total{${FP}}`)})`
+    all
   );
 }
 

@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
 import { matchedRoutes } from 'hono/route';
 
-/** The route template that handled the request (`/api/products/:id`), or `unmatched`: never the raw path. */
+/**
+ * The route template of the handler that answered (`/api/products/:id`), or `unmatched`:
+ * never the raw path. Read after next(), when routeIndex points at the last handler that ran;
+ * a middleware (method ALL) there means no route matched.
+ */
 export function routeTemplate(c: Context): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const r = routes[i]!;
-    if (r.method !== 'ALL') return r.path;
-  }
-  return 'unmatched';
+  const route = matchedRoutes(c)[c.req.routeIndex];
+  return route && route.method !== 'ALL' ? route.path : 'unmatched';
 }
