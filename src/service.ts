@@ -158,7 +158,7 @@ export function createService(options: ServiceOptions): Service {
     if (l2) {
       const s = l2.status();
       const busStatus = bus?.status();
-      const healthy = s.circuit === 'closed' && (busStatus?.healthy ?? true);
+      const healthy = s.circuit === 'closed' && s.clusterStatus === 'ready' && (busStatus?.healthy ?? true);
       checks.redis = { status: healthy ? 'up' : 'degraded', ...s, bus: busStatus, pendingInvalidations: cache.pendingInvalidations };
     } else {
       checks.redis = { status: 'disabled', detail: 'no Redis Cluster configured: L1 only' };

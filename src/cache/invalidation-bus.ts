@@ -38,7 +38,8 @@ export interface InvalidationBusOptions {
 export class InvalidationBus {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastHeartbeatAt = Date.now();
-  private inGap = false;
+  /** Nothing is proven until the first heartbeat comes back. */
+  private inGap = true;
   private gapsSeen = 0;
   private started = false;
 
