@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import type { Config } from './config/config.ts';
-import { InvalidationBus } from './cache/invalidation-bus.ts';
-import { L1MemoryTier } from './cache/l1-memory-tier.ts';
-import { L2EvictionListener } from './cache/l2-eviction-listener.ts';
-import { L2RedisTier } from './cache/l2-redis-tier.ts';
+import { createCache } from './cache/create-cache.ts';
 import { PrefixRegistry } from './cache/prefix-registry.ts';
-import { createRedisCluster } from './cache/redis-client.ts';
-import { TwoTierCache } from './cache/two-tier-cache.ts';
+import type { TwoTierCache } from './cache/two-tier-cache.ts';
 import { composeObserver, noopObserver, type CacheObserver } from './cache/types.ts';
 import { createHttpApp } from './http/app.ts';
 import type { ShopApp } from './http/app-env.ts';
@@ -70,77 +66,34 @@ export function createService(options: ServiceOptions): Service {
   const counting: CacheObserver = cacheMetrics ?? noopObserver;
   const observer = tracing ? composeObserver(counting, new CacheTracing()) : counting;
 
-  const l1 = new L1MemoryTier({ maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES }, registry, observer);
-  cacheMetrics?.attachL1({ entries: (i) => l1.entries(i), get bytes() { return l1.bytes; } });
-
-  let redis: Cluster | undefined;
-  let l2: L2RedisTier | undefined;
-  let bus: InvalidationBus | undefined;
-  let evictions: L2EvictionListener | undefined;
-  let subscriber: Cluster | undefined;
-  const nodes = config.REDIS_CLUSTER_NODES;
-  if (nodes && nodes.length > 0) {
-    redis = createRedisCluster({ seeds: nodes, commandTimeoutMs: config.CACHE_L2_TIMEOUT_MS });
-    redis.on('error', (error: unknown) => logger.debug({ err: error }, 'redis cluster client error'));
-    l2 = new L2RedisTier(redis, config.CACHE_NAMESPACE, {
-      timeoutMs: config.CACHE_L2_TIMEOUT_MS,
-      breakerFailureThreshold: config.CACHE_L2_BREAKER_FAILURES,
-      breakerOpenMs: config.CACHE_L2_BREAKER_OPEN_MS,
-      versionTtlMs: 24 * 3_600_000,
-    }, observer);
-    l2.startProbing();
-    subscriber = redis.duplicate();
-    subscriber.on('error', (error: unknown) => logger.debug({ err: error }, 'redis subscriber error'));
-  }
-
-  const cache = new TwoTierCache({
+  const runtime = createCache({
     registry,
-    l1,
-    l2,
     observer,
-    instanceId,
+    log: {
+      info: (message, detail) => logger.info(detail ?? {}, message),
+      warn: (message, detail) => logger.warn(detail ?? {}, message),
+      debug: (message, detail) => logger.debug(detail ?? {}, message),
+    },
+    l1: { maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
+    ...(config.REDIS_CLUSTER_NODES && config.REDIS_CLUSTER_NODES.length > 0
+      ? {
+          redis: {
+            seeds: config.REDIS_CLUSTER_NODES,
+            namespace: config.CACHE_NAMESPACE,
+            timeoutMs: config.CACHE_L2_TIMEOUT_MS,
+            breakerFailures: config.CACHE_L2_BREAKER_FAILURES,
+            breakerOpenMs: config.CACHE_L2_BREAKER_OPEN_MS,
+            heartbeatMs: config.CACHE_BUS_HEARTBEAT_MS,
+            keyspaceEvents: config.CACHE_L2_KEYSPACE_EVENTS,
+          },
+        }
+      : {}),
     lockTtlMs: config.CACHE_LOCK_TTL_MS,
     lockWaitMs: config.CACHE_LOCK_WAIT_MS,
-    lockPollMs: 10,
-    maxTags: 10_000,
-    maxPendingInvalidations: 10_000,
+    instanceId,
   });
-
-  if (l2 && subscriber) {
-    const tier = l2;
-    bus = new InvalidationBus(subscriber, (message) => tier.publish(message), {
-      channel: tier.keys.channel(),
-      instanceId,
-      heartbeatMs: config.CACHE_BUS_HEARTBEAT_MS,
-      onMessage: (m) => cache.handleRemote(m),
-      onGap: () => {
-        logger.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
-        cache.handleGap();
-      },
-      onError: (error) => logger.warn({ err: error }, 'invalidation bus error'),
-    });
-    cache.attachBus(bus);
-    void bus.start();
-    let lastCircuit = tier.circuitState;
-    tier.onRecovery(() => logger.info('redis reachable again: L2 circuit closed'));
-    const circuitLog = setInterval(() => {
-      if (tier.circuitState !== lastCircuit) {
-        lastCircuit = tier.circuitState;
-        if (lastCircuit === 'open') logger.warn({ lastError: tier.status().lastError }, 'redis unreachable: L2 circuit open, reads go to SQLite');
-      }
-    }, 250);
-    circuitLog.unref();
-    evictions = new L2EvictionListener(tier.client, tier.keys, {
-      configureNotifications: config.CACHE_L2_KEYSPACE_EVENTS,
-      refreshMs: 5_000,
-      onEvent: (full, reason) => {
-        const name = full.slice(0, full.indexOf(':'));
-        observer.eviction(registry.find(name) ?? registry.other, 'l2', reason);
-      },
-      onError: (error) => logger.debug({ err: error }, 'keyspace notification subscriber error'),
-    });
-    redis!.once('ready', () => evictions?.start());
-  }
+  const { cache, l1, l2, bus, redis } = runtime;
+  cacheMetrics?.attachL1({ entries: (i) => l1.entries(i), get bytes() { return l1.bytes; } });
 
   const catalogRepo = new CatalogRepository(db);
   const catalog = new CatalogService(catalogRepo, cache);
@@ -197,13 +150,7 @@ export function createService(options: ServiceOptions): Service {
     },
     async close() {
       draining = true;
-      await bus?.stop();
-      await evictions?.stop();
-      l2?.stopProbing();
-      subscriber?.disconnect();
-      if (redis) {
-        await redis.quit().catch(() => redis?.disconnect());
-      }
+      await runtime.close();
       if (db.open) db.close();
     },
   };

@@ -26,12 +26,18 @@ export class L2EvictionListener {
   ) {}
 
   start(): void {
+    this.cluster.on('ready', this.onTopologyChange);
+    this.cluster.on('+node', this.onTopologyChange);
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.refreshMs);
     this.timer.unref();
   }
 
+  private readonly onTopologyChange = (): void => void this.refresh();
+
   async stop(): Promise<void> {
+    this.cluster.off('ready', this.onTopologyChange);
+    this.cluster.off('+node', this.onTopologyChange);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const subs = [...this.subscribers.values()];

@@ -84,12 +84,13 @@ export const ProductQuery = z
   .object({
     category: slug.optional(),
     q: line(1, 200).optional().openapi({ description: 'Words searched in name and description (prefix match).' }),
-    minPrice: intString(0, MAX_PRICE).optional().openapi({ type: 'string', description: 'Minor units (cents).' }),
-    maxPrice: intString(0, MAX_PRICE).optional().openapi({ type: 'string', description: 'Minor units (cents).' }),
+    // Documented as the integers they are (with their bounds), not as the strings the query carries them in.
+    minPrice: intString(0, MAX_PRICE).optional().openapi({ type: 'integer', minimum: 0, maximum: MAX_PRICE, description: 'Minor units (cents).' }),
+    maxPrice: intString(0, MAX_PRICE).optional().openapi({ type: 'integer', minimum: 0, maximum: MAX_PRICE, description: 'Minor units (cents).' }),
     inStock: boolString.optional().openapi({ type: 'string', enum: ['true', 'false'] }),
     sort: z.enum(PRODUCT_SORTS).default('name'),
-    page: intString(1, MAX_PAGE).default(1).openapi({ type: 'string' }),
-    limit: intString(1, MAX_PAGE_SIZE).default(24).openapi({ type: 'string' }),
+    page: intString(1, MAX_PAGE).default(1).openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 }),
+    limit: intString(1, MAX_PAGE_SIZE).default(24).openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 24 }),
   })
   .strict()
   .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {
@@ -97,7 +98,7 @@ export const ProductQuery = z
     path: ['minPrice'],
   });
 
-export const PopularQuery = z.object({ limit: intString(1, MAX_POPULAR).default(10).openapi({ type: 'string' }) }).strict();
+export const PopularQuery = z.object({ limit: intString(1, MAX_POPULAR).default(10).openapi({ type: 'integer', minimum: 1, maximum: MAX_POPULAR, default: 10 }) }).strict();
 
 export const OrderIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not an order id').openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -122,7 +123,8 @@ export const IdempotencyHeader = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, '1 to 255 visible ASCII characters')
     .optional()
-    .openapi({ param: { name: 'Idempotency-Key', in: 'header' } }),
+    // The name must be the key above (lower case, as Hono reads headers): another spelling makes /openapi.json fail with 'Conflicting names'.
+    .openapi({ param: { name: 'idempotency-key', in: 'header' } }),
 });
 
 export const NewProduct = z

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from 'ioredis';
+import { InvalidationBus } from './invalidation-bus.ts';
+import { L1MemoryTier, type L1Options } from './l1-memory-tier.ts';
+import { L2EvictionListener } from './l2-eviction-listener.ts';
+import { L2RedisTier } from './l2-redis-tier.ts';
+import type { PrefixRegistry } from './prefix-registry.ts';
+import { createRedisCluster } from './redis-client.ts';
+import { TwoTierCache } from './two-tier-cache.ts';
+import type { CacheObserver } from './types.ts';
+
+export interface CacheLog {
+  info(message: string, detail?: Record<string, unknown>): void;
+  warn(message: string, detail?: Record<string, unknown>): void;
+  debug(message: string, detail?: Record<string, unknown>): void;
+}
+
+export interface CreateCacheOptions {
+  registry: PrefixRegistry;
+  observer: CacheObserver;
+  log: CacheLog;
+  l1: L1Options;
+  /** Absent: L1 only (no sharing between instances). */
+  redis?: {
+    seeds: readonly { host: string; port: number }[];
+    namespace: string;
+    timeoutMs: number;
+    breakerFailures: number;
+    breakerOpenMs: number;
+    heartbeatMs: number;
+    keyspaceEvents: boolean;
+  };
+  lockTtlMs: number;
+  lockWaitMs: number;
+  instanceId?: string;
+}
+
+export interface CacheRuntime {
+  readonly cache: TwoTierCache;
+  readonly l1: L1MemoryTier;
+  readonly l2: L2RedisTier | undefined;
+  readonly bus: InvalidationBus | undefined;
+  readonly redis: Cluster | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the tiers, the bus and the L2 eviction listener into one cache. Everything that talks
+ * to Redis is created here and closed by close().
+ */
+export function createCache(options: CreateCacheOptions): CacheRuntime {
+  const { registry, observer, log } = options;
+  const instanceId = options.instanceId ?? randomUUID();
+  const l1 = new L1MemoryTier(options.l1, registry, observer);
+  let redis: Cluster | undefined;
+  let subscriber: Cluster | undefined;
+  let l2: L2RedisTier | undefined;
+  let bus: InvalidationBus | undefined;
+  let evictions: L2EvictionListener | undefined;
+  let circuitLog: NodeJS.Timeout | undefined;
+
+  if (options.redis) {
+    const r = options.redis;
+    redis = createRedisCluster({ seeds: r.seeds, commandTimeoutMs: r.timeoutMs });
+    redis.on('error', (error: unknown) => log.debug('redis cluster client error', { err: error }));
+    l2 = new L2RedisTier(redis, r.namespace, { timeoutMs: r.timeoutMs, breakerFailureThreshold: r.breakerFailures, breakerOpenMs: r.breakerOpenMs, versionTtlMs: 24 * 3_600_000 }, observer);
+    l2.startProbing();
+    subscriber = redis.duplicate();
+    subscriber.on('error', (error: unknown) => log.debug('redis subscriber error', { err: error }));
+  }
+
+  const cache = new TwoTierCache({
+    registry,
+    l1,
+    l2,
+    observer,
+    instanceId,
+    lockTtlMs: options.lockTtlMs,
+    lockWaitMs: options.lockWaitMs,
+    lockPollMs: 10,
+    maxTags: 10_000,
+    maxPendingInvalidations: 10_000,
+  });
+
+  if (l2 && subscriber && redis && options.redis) {
+    const tier = l2;
+    bus = new InvalidationBus(subscriber, (message) => tier.publish(message), {
+      channel: tier.keys.channel(),
+      instanceId,
+      heartbeatMs: options.redis.heartbeatMs,
+      onMessage: (m) => cache.handleRemote(m),
+      onGap: () => {
+        log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
+        cache.handleGap();
+      },
+      onError: (error) => log.warn('invalidation bus error', { err: error }),
+    });
+    cache.attachBus(bus);
+    void bus.start();
+    tier.onRecovery(() => log.info('redis reachable again: L2 circuit closed'));
+    let lastCircuit = tier.circuitState;
+    circuitLog = setInterval(() => {
+      if (tier.circuitState === lastCircuit) return;
+      lastCircuit = tier.circuitState;
+      if (lastCircuit === 'open') log.warn('redis unreachable: L2 circuit open, reads go to the loader', { lastError: tier.status().lastError });
+    }, 250);
+    circuitLog.unref();
+    evictions = new L2EvictionListener(tier.client, tier.keys, {
+      configureNotifications: options.redis.keyspaceEvents,
+      refreshMs: 5_000,
+      onEvent: (full, reason) => {
+        const name = full.slice(0, full.indexOf(':'));
+        observer.eviction(registry.find(name) ?? registry.other, 'l2', reason);
+      },
+      onError: (error) => log.debug('keyspace notification subscriber error', { err: error }),
+    });
+    evictions.start();
+  }
+
+  return {
+    cache,
+    l1,
+    l2,
+    bus,
+    redis,
+    async close() {
+      if (circuitLog) clearInterval(circuitLog);
+      await bus?.stop();
+      await evictions?.stop();
+      l2?.stopProbing();
+      subscriber?.disconnect();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+    },
+  };
+}
