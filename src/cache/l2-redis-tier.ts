@@ -85,22 +85,24 @@ export class L2RedisTier {
     return { raw: values[0] ?? null, version: values[1] ?? '' };
   }
 
-  /** Many entries in one round trip per node: keys are grouped by slot, one MGET each, and auto-pipelining sends the groups together. */
-  async readMany(fulls: readonly string[]): Promise<(string | null)[]> {
+  /**
+   * Many entries with their versions in one round trip per node: keys are grouped by slot (a
+   * value and its version share one), one MGET per slot, and auto-pipelining sends them together.
+   */
+  async readMany(fulls: readonly string[]): Promise<L2Read[]> {
     const bySlot = new Map<number, number[]>();
-    const redisKeys = fulls.map((f) => this.keys.value(f));
-    redisKeys.forEach((key, i) => {
-      const slot = calculateSlot(key);
+    fulls.forEach((full, i) => {
+      const slot = calculateSlot(this.keys.value(full));
       const group = bySlot.get(slot);
       if (group) group.push(i);
       else bySlot.set(slot, [i]);
     });
-    const out = new Array<string | null>(fulls.length).fill(null);
+    const out: L2Read[] = fulls.map(() => ({ raw: null, version: '' }));
     await this.call('get', () =>
       Promise.all(
         [...bySlot.values()].map(async (indexes) => {
-          const values = await this.client.mget(...indexes.map((i) => redisKeys[i]!));
-          indexes.forEach((index, j) => (out[index] = values[j] ?? null));
+          const values = await this.client.mget(...indexes.flatMap((i) => [this.keys.value(fulls[i]!), this.keys.version(fulls[i]!)]));
+          indexes.forEach((index, j) => (out[index] = { raw: values[2 * j] ?? null, version: values[2 * j + 1] ?? '' }));
         }),
       ),
     );

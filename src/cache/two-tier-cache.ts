@@ -186,23 +186,25 @@ export class TwoTierCache {
     }
     if (pending.length === 0) return out;
     const startSeq = this.recent.now();
+    const versions = new Map<string, string>();
     if (this.l2?.available) {
       try {
         await this.syncTags(pending.flatMap((k) => this.implicitTags(k.prefix)));
         const t0 = performance.now();
-        const raws = await this.l2.readMany(pending.map((k) => k.full));
+        const reads = await this.l2.readMany(pending.map((k) => k.full));
         const seconds = (performance.now() - t0) / 1e3;
         const still: CacheKey[] = [];
         pending.forEach((key, i) => {
           this.observer.operation(key.prefix, 'l2', 'get', seconds / pending.length);
-          const raw = raws[i];
-          const entry = raw ? this.decode<T>(raw) : undefined;
+          const read = reads[i]!;
+          const entry = read.raw ? this.decode<T>(read.raw) : undefined;
           if (entry && stampsAreCurrent(entry.tags) && Date.now() < entry.freshUntil) {
             this.observer.request(key.prefix, 'l2', 'hit');
             out.set(key.full, entry.value);
             this.fillL1(key, entry, startSeq);
           } else {
             this.observer.request(key.prefix, 'l2', 'miss');
+            versions.set(key.full, read.version);
             still.push(key);
           }
         });
@@ -222,16 +224,36 @@ export class TwoTierCache {
       for (const key of pending) this.observer.load(key.prefix, false, (performance.now() - t0) / 1e3 / pending.length);
       throw new LoaderError(pending[0]?.full ?? '', error);
     }
-    for (const key of pending) {
-      const value = loaded.get(key.full);
-      if (value === undefined) continue;
-      out.set(key.full, value);
-      // Written without a version check: getMany has no per-key version read, so an entry that a
-      // concurrent write invalidated is caught by the tag stamps taken before the load instead.
-      const entry = this.makeEntry(key.prefix, value, stampsByKey.get(key.full) ?? []);
-      this.fillL1(key, entry.entry, startSeq);
-    }
+    await Promise.all(
+      pending.map(async (key) => {
+        const value = loaded.get(key.full);
+        if (value === undefined) return;
+        out.set(key.full, value);
+        const { entry, serialized } = this.makeEntry(key.prefix, value, stampsByKey.get(key.full) ?? []);
+        const version = versions.get(key.full);
+        const outcome = version === undefined ? 'failed' : await this.storeL2(key, serialized, entry, version);
+        if (outcome !== 'rejected') this.fillL1(key, entry, startSeq);
+      }),
+    );
     return out;
+  }
+
+  /**
+   * Writes an entry to L2 unless a write invalidated the key since its version was read.
+   * `rejected` means our value is already old and must not reach L1 either; `failed` means
+   * Redis could not be reached, which does not make the value wrong.
+   */
+  private async storeL2<T>(key: CacheKey, serialized: string, entry: CacheEntry<T>, version: string): Promise<'stored' | 'rejected' | 'failed'> {
+    if (!this.l2) return 'failed';
+    try {
+      const t1 = performance.now();
+      const stored = await this.l2.writeIfVersion(key.full, serialized, entry.staleUntil - Date.now(), version);
+      this.observer.operation(key.prefix, 'l2', 'set', (performance.now() - t1) / 1e3);
+      return stored ? 'stored' : 'rejected';
+    } catch (error) {
+      if (!(error instanceof L2Error || error instanceof L2UnavailableError)) throw error;
+      return 'failed';
+    }
   }
 
   private traceL1(prefix: RegisteredPrefix, key: CacheKey, result: 'hit' | 'stale'): void {
@@ -342,15 +364,9 @@ export class TwoTierCache {
     let storedL2 = false;
     let mayFillL1 = true;
     if (this.l2 && version !== undefined) {
-      try {
-        const t1 = performance.now();
-        storedL2 = await this.l2.writeIfVersion(key.full, serialized, entry.staleUntil - Date.now(), version);
-        this.observer.operation(prefix, 'l2', 'set', (performance.now() - t1) / 1e3);
-        // Rejected: a write invalidated this key while we loaded, so our value is already old.
-        mayFillL1 = storedL2;
-      } catch (error) {
-        if (!(error instanceof L2Error || error instanceof L2UnavailableError)) throw error;
-      }
+      const outcome = await this.storeL2(key, serialized, entry, version);
+      storedL2 = outcome === 'stored';
+      mayFillL1 = outcome !== 'rejected';
     }
     if (lockToken) void this.releaseLock(key, lockToken);
     const storedL1 = mayFillL1 && this.fillL1(key, entry, ctx.startSeq);

@@ -15,11 +15,14 @@ export function createShopApp(): ShopApp {
     defaultHook: (result, c) => {
       if (result.success) return undefined;
       const where = TARGET_NAMES[result.target] ?? result.target;
-      const errors = (result.error as ZodError).issues.slice(0, 50).map((i) => ({
-        in: where,
-        name: i.path.length > 0 ? i.path.map(String).join('.') : where,
-        reason: i.message,
-      }));
+      // An unknown field has an empty path (the object is where it was found): name each key instead.
+      const errors = (result.error as ZodError).issues
+        .flatMap((i) => {
+          const base = i.path.map(String).join('.');
+          if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ in: where, name: base ? `${base}.${k}` : k, reason: `unknown ${where} field` }));
+          return [{ in: where, name: base || where, reason: i.message }];
+        })
+        .slice(0, 50);
       return problemResponse(c, problem(400, 'validation', 'Invalid request', `${errors.length} invalid ${where} value(s)`, { errors }));
     },
   });

@@ -1,0 +1,67 @@
+import { createCache, type CacheRuntime } from '../../src/cache/create-cache.ts';
+import { PrefixRegistry, type PrefixPolicy } from '../../src/cache/prefix-registry.ts';
+import { noopObserver, type CacheObserver } from '../../src/cache/types.ts';
+import { sharedClusterSeeds } from './redis.ts';
+import { testNamespace, waitFor } from './service.ts';
+
+/** Prefixes with no shop meaning: the cache is tested as the generic module it is. */
+export const TEST_POLICIES: PrefixPolicy[] = [
+  { name: 'alpha', freshMs: 60_000, graceMs: 60_000, jitter: 0, l1: true, staleWhileRevalidate: true },
+  { name: 'beta', freshMs: 60_000, graceMs: 60_000, jitter: 0, l1: true, staleWhileRevalidate: false },
+  { name: 'gamma', freshMs: 60_000, graceMs: 60_000, jitter: 0, l1: false, staleWhileRevalidate: false },
+];
+
+export interface TestCacheOptions {
+  namespace?: string;
+  policies?: PrefixPolicy[];
+  seeds?: string | false;
+  maxEntries?: number;
+  observer?: CacheObserver;
+  lockWaitMs?: number;
+}
+
+function parseSeeds(s: string) {
+  return s.split(',').map((p) => ({ host: p.slice(0, p.lastIndexOf(':')), port: Number(p.slice(p.lastIndexOf(':') + 1)) }));
+}
+
+/** One cache instance on the shared cluster (or L1 only), ready once its bus heartbeat has come back. */
+export async function startTestCache(options: TestCacheOptions = {}): Promise<CacheRuntime & { registry: PrefixRegistry; namespace: string }> {
+  const namespace = options.namespace ?? testNamespace();
+  const registry = new PrefixRegistry(options.policies ?? TEST_POLICIES);
+  const seeds = options.seeds === undefined ? sharedClusterSeeds() : options.seeds;
+  const silent = { info() {}, warn() {}, debug() {} };
+  const runtime = createCache({
+    registry,
+    observer: options.observer ?? noopObserver,
+    log: silent,
+    l1: { maxEntries: options.maxEntries ?? 10_000, maxBytes: 64 * 1024 * 1024 },
+    ...(seeds
+      ? { redis: { seeds: parseSeeds(seeds), namespace, timeoutMs: 500, breakerFailures: 5, breakerOpenMs: 200, heartbeatMs: 100, keyspaceEvents: false } }
+      : {}),
+    lockTtlMs: 2_000,
+    lockWaitMs: options.lockWaitMs ?? 2_000,
+  });
+  if (seeds) await waitFor(() => runtime.bus?.healthy === true && runtime.redis?.status === 'ready', 15_000, 'cache bus heartbeat');
+  return { ...runtime, registry, namespace };
+}
+
+/** A loader that counts its calls and can be held open, to build races on purpose. */
+export function countingLoader<T>(value: () => T, delayMs = 0) {
+  let calls = 0;
+  const loader = async () => {
+    calls++;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    return value();
+  };
+  return { loader, calls: () => calls };
+}
+
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
