@@ -53,7 +53,7 @@ export function createService(options: ServiceOptions): Service {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const instanceId = options.instanceId ?? randomUUID();
-  const db = openDatabase(config.DATABASE_PATH);
+  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
   if (seedIfEmpty(db, { products: config.SEED_PRODUCTS, orders: options.seedOrders ?? Math.ceil(config.SEED_PRODUCTS * 0.6) })) {
     logger.info({ products: config.SEED_PRODUCTS }, 'seeded an empty catalogue');
   }

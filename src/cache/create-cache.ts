@@ -125,6 +125,7 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     redis,
     async close() {
       if (circuitLog) clearInterval(circuitLog);
+      cache.close();
       await bus?.stop();
       await evictions?.stop();
       l2?.stopProbing();

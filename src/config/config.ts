@@ -23,6 +23,11 @@ const schema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('.data/shop.db'),
+  /**
+   * How long a statement waits for another process's SQLite lock. better-sqlite3 is synchronous,
+   * so the whole process (every request, L1 hits included) stalls for up to this long.
+   */
+  DATABASE_BUSY_TIMEOUT_MS: int(0, 60_000).default(5_000),
   /** Admin routes are off when unset; a set token must be long enough not to be guessed. */
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   REDIS_CLUSTER_NODES: z

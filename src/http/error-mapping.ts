@@ -23,7 +23,7 @@ export function problemFor(error: unknown): { problem: Problem; expected: boolea
   if (error instanceof ConflictError) return { problem: problem(409, 'conflict', 'Conflict', error.message, error.details), expected: true };
   if (error instanceof UnprocessableError) return { problem: problem(422, 'unprocessable', 'Cannot be processed', error.message, error.details), expected: true };
   if (error instanceof MalformedBodyError) return { problem: problem(400, 'malformed-body', 'Malformed request body', error.message), expected: true };
-  if (error instanceof StoreUnavailableError) {
+  if (error instanceof StoreUnavailableError || isStoreFailure(error)) {
     return { problem: problem(503, 'store-unavailable', 'Temporarily unavailable', 'The catalogue cannot be read right now; retry shortly.'), expected: false };
   }
   if (error instanceof HTTPException) {
@@ -32,4 +32,13 @@ export function problemFor(error: unknown): { problem: Problem; expected: boolea
     if (status < 500) return { problem: problem(status, 'bad-request', 'Bad request', error.message), expected: true };
   }
   return { problem: problem(500, 'internal', 'Internal error', 'Something went wrong on our side; it has been logged.'), expected: false };
+}
+
+/**
+ * SQLite refusing for reasons outside the request (another process holds the lock, disk or file
+ * trouble): the store is unavailable, which a client may retry, not an internal error.
+ */
+function isStoreFailure(error: unknown): boolean {
+  const code = error instanceof Error && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL)/.test(code);
 }

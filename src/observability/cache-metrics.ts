@@ -68,8 +68,8 @@ export class CacheMetrics implements CacheObserver {
     });
     for (const p of prefixes) {
       for (const tier of TIERS) {
-        for (const result of RESULTS) requestCounter.labels(tier, p.name, result);
-        for (const reason of EVICTION_REASONS[tier]) evictionCounter.labels(tier, p.name, reason);
+        for (const result of RESULTS) zeroed(requestCounter.labels(tier, p.name, result));
+        for (const reason of EVICTION_REASONS[tier]) zeroed(evictionCounter.labels(tier, p.name, reason));
       }
     }
 
@@ -102,7 +102,7 @@ export class CacheMetrics implements CacheObserver {
     });
 
     const loads = new Counter({ name: 'cache_loads_total', help: 'Loader (SQLite) calls after a miss in every tier, by result.', labelNames: ['prefix', 'result'], registers });
-    this.loadCount = prefixes.map((p) => LOAD_RESULTS.map((r) => loads.labels(p.name, r)));
+    this.loadCount = prefixes.map((p) => LOAD_RESULTS.map((r) => zeroed(loads.labels(p.name, r))));
     const loadDuration = new Histogram({
       name: 'cache_load_duration_seconds',
       help: 'Duration of loader (SQLite) calls.',
@@ -112,11 +112,11 @@ export class CacheMetrics implements CacheObserver {
     });
     this.loadDuration = prefixes.map((p) => loadDuration.labels(p.name));
     const coalesced = new Counter({ name: 'cache_coalesced_requests_total', help: 'Lookups that waited for a load already running (in this instance or, via the Redis lock, in another).', labelNames: ['prefix'], registers });
-    this.coalescedChildren = prefixes.map((p) => coalesced.labels(p.name));
+    this.coalescedChildren = prefixes.map((p) => zeroed(coalesced.labels(p.name)));
     const invalidations = new Counter({ name: 'cache_invalidations_total', help: 'Invalidations applied, by prefix and source (local write or remote message).', labelNames: ['prefix', 'source'], registers });
-    this.invalidationChildren = prefixes.map((p) => INVALIDATION_SOURCES.map((s) => invalidations.labels(p.name, s)));
+    this.invalidationChildren = prefixes.map((p) => INVALIDATION_SOURCES.map((s) => zeroed(invalidations.labels(p.name, s))));
     const l2Errors = new Counter({ name: 'cache_l2_errors_total', help: 'Failed Redis calls by operation and kind (timeout, connection, other).', labelNames: ['operation', 'kind'], registers });
-    for (const op of L2_OPERATIONS) for (const kind of L2_ERROR_KINDS) this.l2ErrorChildren.set(`${op}|${kind}`, l2Errors.labels(op, kind));
+    for (const op of L2_OPERATIONS) for (const kind of L2_ERROR_KINDS) this.l2ErrorChildren.set(`${op}|${kind}`, zeroed(l2Errors.labels(op, kind)));
     this.circuitGauge = new Gauge({ name: 'cache_l2_circuit_state', help: 'L2 circuit breaker: 0 closed, 1 half-open, 2 open.', registers });
     this.circuitGauge.set(0);
   }
@@ -199,4 +199,10 @@ export class CacheMetrics implements CacheObserver {
       }
     }
   }
+}
+
+/** prom-client exports a labelled counter only once it has been incremented: adding 0 creates the series up front. */
+function zeroed<C extends { inc(value?: number): void }>(child: C): C {
+  child.inc(0);
+  return child;
 }

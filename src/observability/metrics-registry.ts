@@ -22,7 +22,14 @@ export class MetricsRegistry {
   constructor(options: { defaultMetrics: boolean }) {
     this.registry = new Registry<OpenMetricsContentType>();
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-    if (options.defaultMetrics) client.collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics) {
+      client.collectDefaultMetrics({ register: this.registry });
+      // prom-client names these gauges `_total`, a suffix reserved for counters (promtool check
+      // metrics flags them); nodejs_active_{handles,requests,resources} keep the same counts by type.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
     this.textView = new PrometheusTextView(this.registry);
   }
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { IORedisInstrumentation, type CommandArgs } from '@opentelemetry/instrumentation-ioredis';
 
 export interface TracingHandle {
   shutdown(): Promise<void>;
@@ -30,7 +30,7 @@ export function startTracing(options: { spanProcessors?: SpanProcessor[]; env?: 
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
   env.OTEL_SERVICE_NAME ??= 'flower-shop-api';
-  const ioredis = new IORedisInstrumentation({ requireParentSpan: true });
+  const ioredis = new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisQueryText });
   const sdk = new NodeSDK({
     instrumentations: [ioredis],
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
@@ -38,6 +38,22 @@ export function startTracing(options: { spanProcessors?: SpanProcessor[]; env?: 
   sdk.start();
   patchIoredis(ioredis);
   return { shutdown: () => sdk.shutdown() };
+}
+
+/**
+ * A Redis span's db.query.text: the command and the keys it touches, never the values. The
+ * instrumentation's default keeps every argument of EVAL/EVALSHA, and here those carry whole
+ * cached entries (a catalogue page is tens of KB) into every span.
+ */
+export function redisQueryText(command: string, args: CommandArgs): string {
+  const name = command.toLowerCase();
+  let kept: number;
+  if (name === 'eval' || name === 'evalsha') kept = 2 + (Number(args[1]) || 0); // script, numkeys, keys
+  else if (name === 'mget' || name === 'del' || name === 'unlink' || name === 'exists') kept = args.length; // keys only
+  else kept = Math.min(1, args.length); // the key, channel or subcommand
+  const shown = args.slice(0, kept).map((a) => (typeof a === 'string' || typeof a === 'number' ? String(a) : '?'));
+  if (args.length > kept) shown.push(`[${args.length - kept} other arguments]`);
+  return [command, ...shown].join(' ');
 }
 
 function patchIoredis(instrumentation: IORedisInstrumentation): void {
