@@ -170,3 +170,51 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+export interface LoadSample {
+  /** Milliseconds since the load started. */
+  at: number;
+  path: string;
+  status: number;
+  ms: number;
+  cacheStatus: string;
+  error?: string;
+}
+
+/**
+ * Closed-loop read load over real HTTP: `concurrency` loops, each sending its next request as
+ * soon as the previous one answered, until `durationMs` has passed. Every answer is recorded.
+ */
+export async function runReadLoad(options: { baseUrl: string; concurrency: number; durationMs: number; nextPath: (loop: number, i: number) => string; requestTimeoutMs?: number }): Promise<LoadSample[]> {
+  const samples: LoadSample[] = [];
+  const started = performance.now();
+  const end = started + options.durationMs;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async (_, loop) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const path = options.nextPath(loop, i);
+        const t0 = performance.now();
+        try {
+          const res = await fetch(options.baseUrl + path, { signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000) });
+          await res.arrayBuffer();
+          samples.push({ at: t0 - started, path, status: res.status, ms: performance.now() - t0, cacheStatus: res.headers.get('cache-status') ?? '' });
+        } catch (error) {
+          samples.push({ at: t0 - started, path, status: 0, ms: performance.now() - t0, cacheStatus: '', error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }),
+  );
+  return samples;
+}
+
+export async function getMetrics(baseUrl: string, init?: RequestInit): Promise<string> {
+  const res = await fetch(`${baseUrl}/metrics`, init);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+export async function readyz(baseUrl: string): Promise<{ httpStatus: number; status: string; checks: Record<string, { status: string; [k: string]: unknown }> }> {
+  const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+  const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
+  return { httpStatus: res.status, ...body };
+}

@@ -1,7 +1,7 @@
 import { createCache, type CacheRuntime } from '../../src/cache/create-cache.ts';
 import { PrefixRegistry, type PrefixPolicy } from '../../src/cache/prefix-registry.ts';
 import { noopObserver, type CacheObserver } from '../../src/cache/types.ts';
-import { sharedClusterSeeds } from './redis.ts';
+import { parseSeeds, sharedClusterSeeds } from './redis.ts';
 import { testNamespace, waitFor } from './service.ts';
 
 /** Prefixes with no shop meaning: the cache is tested as the generic module it is. */
@@ -18,10 +18,6 @@ export interface TestCacheOptions {
   maxEntries?: number;
   observer?: CacheObserver;
   lockWaitMs?: number;
-}
-
-function parseSeeds(s: string) {
-  return s.split(',').map((p) => ({ host: p.slice(0, p.lastIndexOf(':')), port: Number(p.slice(p.lastIndexOf(':') + 1)) }));
 }
 
 /** One cache instance on the shared cluster (or L1 only), ready once its bus heartbeat has come back. */
