@@ -57,8 +57,15 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     service.drain();
+    // After the grace period, requests still running are cut off so shutdown completes; a
+    // stuck close after that is a bug, and the process exits anyway.
+    const cutOff = setTimeout(() => {
+      logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'grace period over: closing remaining connections');
+      for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
+    }, config.SHUTDOWN_GRACE_MS);
+    cutOff.unref();
     const force = setTimeout(() => {
-      logger.error('in-flight requests did not finish in time; exiting');
+      logger.error('shutdown did not complete; exiting');
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS + 5_000);
     force.unref();

@@ -21,11 +21,13 @@ const intString = (min: number, max: number) =>
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR');
 /** Printable text: control characters are refused rather than stored. */
+const CONTROL_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
+// A refinement, not a regex pattern: OpenAPI patterns have no unicode flag, so the document would carry a broken one.
 const text = (max: number) =>
   z
     .string()
     .max(max)
-    .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters');
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters');
 const line = (min: number, max: number) => text(max).min(min).regex(/\S/, 'must not be blank');
 
 export const Money = z.object({ amount: z.number().int().min(0).max(MAX_PRICE), currency }).openapi('Money');
