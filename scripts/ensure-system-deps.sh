@@ -12,6 +12,7 @@ required=(
   promtool:prometheus
   prometheus-redis-exporter:prometheus-redis-exporter
   docker-compose:docker-compose
+  amtool:prometheus-alertmanager
 )
 
 missing_bins=()
