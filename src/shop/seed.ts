@@ -50,14 +50,15 @@ export interface SeedOptions {
 
 /** Fills an empty database with a realistic catalogue; does nothing when categories exist. */
 export function seedIfEmpty(db: Db, options: SeedOptions): boolean {
-  const count = (db.prepare('SELECT COUNT(*) AS n FROM categories').get() as { n: number }).n;
-  if (count > 0) return false;
   const rand = prng(options.seed ?? 20261124);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const base = Date.UTC(2025, 0, 1);
   const iso = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
 
-  db.transaction(() => {
+  // The emptiness check sits inside the write lock: two instances starting on one file seed once.
+  return db.transaction(() => {
+    const count = (db.prepare('SELECT COUNT(*) AS n FROM categories').get() as { n: number }).n;
+    if (count > 0) return false;
     const insertCategory = db.prepare('INSERT INTO categories (slug, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
     const categoryIds: number[] = [];
     for (const c of SEED_CATEGORIES) {
@@ -135,8 +136,8 @@ export function seedIfEmpty(db: Db, options: SeedOptions): boolean {
         for (const [pid, q] of lines) insertItem.run(id, q, pid);
       }
     }
+    return true;
   }).immediate();
-  return true;
 }
 
 export function slugify(text: string): string {
