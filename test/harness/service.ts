@@ -36,6 +36,8 @@ export interface TestServiceOptions {
   tracing?: boolean;
   seedOrders?: number;
   listen?: boolean;
+  /** Wait until Redis is connected and the bus heartbeat is back (default when Redis is configured). */
+  waitReady?: boolean;
   extraRoutes?: ServiceOptions['extraRoutes'];
 }
 
@@ -74,7 +76,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     seedOrders: options.seedOrders ?? 200,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
-  if (redis) await waitFor(() => service.readiness().status === 'ready', 15_000, 'cache to be ready (Redis connected, bus heartbeat back)');
+  if (redis && options.waitReady !== false) await waitFor(() => service.readiness().status === 'ready', 15_000, 'cache to be ready (Redis connected, bus heartbeat back)');
 
   let server: ServerType | undefined;
   let url = '';
