@@ -100,10 +100,12 @@ export function createService(options: ServiceOptions): Service {
   const orders = new OrderService(new OrderRepository(db), catalog);
   let draining = false;
 
+  // Reads a real table: `SELECT 1` would succeed with the catalogue unreadable.
+  const probeStore = db.prepare('SELECT id FROM products LIMIT 1');
   const readiness = (): Readiness => {
     const checks: Record<string, DependencyState> = {};
     try {
-      db.prepare('SELECT 1').get();
+      probeStore.get();
       checks.sqlite = { status: 'up' };
     } catch (error) {
       checks.sqlite = { status: 'down', error: error instanceof Error ? error.message : String(error) };

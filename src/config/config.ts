@@ -27,7 +27,8 @@ const schema = z.object({
    * How long a statement waits for another process's SQLite lock. better-sqlite3 is synchronous,
    * so the whole process (every request, L1 hits included) stalls for up to this long.
    */
-  DATABASE_BUSY_TIMEOUT_MS: int(0, 60_000).default(5_000),
+  /** better-sqlite3 waits synchronously: a lock held elsewhere stalls this whole process for up to this long. */
+  DATABASE_BUSY_TIMEOUT_MS: int(0, 60_000).default(1_000),
   /** Admin routes are off when unset; a set token must be long enough not to be guessed. */
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   REDIS_CLUSTER_NODES: z

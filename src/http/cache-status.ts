@@ -5,7 +5,8 @@ import type { Lookup } from '../cache/two-tier-cache.ts';
  * carries its remaining freshness as ttl (negative when served stale).
  */
 export function cacheStatus(lookup: Lookup<unknown>): string {
-  const ttl = Math.trunc(lookup.ttlMs / 1000);
+  // Floor, not trunc: an entry half a second stale must say ttl=-1, not 0.
+  const ttl = Math.floor(lookup.ttlMs / 1000);
   const staleDetail = lookup.stale ? '; detail=stale' : '';
   if (lookup.source === 'l1') return `shop-l1; hit; ttl=${ttl}${staleDetail}`;
   const l1 = `shop-l1; fwd=miss${lookup.storedL1 ? '; stored' : ''}`;
