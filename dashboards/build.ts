@@ -758,7 +758,8 @@ export function shopApi(): Dashboard {
             targets: [
               {
                 expr:
-                  `sum by (route) (${rate(`${HTTP}_count{${FR}, status_code=~"5.."}`)})\n/\n` +
+                  // "or … * 0": a route with no errors shows 0 % rather than No data.
+                  `(\n  sum by (route) (${rate(`${HTTP}_count{${FR}, status_code=~"5.."}`)})\n  or\n  sum by (route) (${rate(`${HTTP}_count{${FR}}`)}) * 0\n)\n/\n` +
                   `sum by (route) (${rate(`${HTTP}_count{${FR}}`)})`,
                 legend: '{{route}}',
               },
@@ -772,7 +773,8 @@ export function shopApi(): Dashboard {
             targets: [
               {
                 expr:
-                  `sum by (route) (${rate(`${HTTP}_count{${FR}, status_code=~"4.."}`)})\n/\n` +
+                  // "or … * 0": a route with no errors shows 0 % rather than No data.
+                  `(\n  sum by (route) (${rate(`${HTTP}_count{${FR}, status_code=~"4.."}`)})\n  or\n  sum by (route) (${rate(`${HTTP}_count{${FR}}`)}) * 0\n)\n/\n` +
                   `sum by (route) (${rate(`${HTTP}_count{${FR}}`)})`,
                 legend: '{{route}}',
               },

@@ -63,7 +63,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     CACHE_NAMESPACE: namespace,
-    CACHE_BUS_HEARTBEAT_MS: '100',
+    CACHE_BUS_HEARTBEAT_MS: '250',
     CACHE_L2_BREAKER_OPEN_MS: '200',
     ...(redis ? { REDIS_CLUSTER_NODES: redis } : {}),
     ...options.env,
