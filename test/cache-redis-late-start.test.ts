@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './harness/api-process.ts';
 import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
 import { startTestService, tempDatabase, waitFor, type TestService } from './harness/service.ts';
 
@@ -42,12 +42,7 @@ describe('npm start without redis-server on the machine', () => {
     const bin = mkdtempSync(join(tmpdir(), 'node-only-'));
     symlinkSync(process.execPath, join(bin, 'node'));
     const db = tempDatabase();
-    const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const child = spawn(join(bin, 'node'), ['--import', 'tsx', 'src/main.ts'], {
       env: { PATH: bin, PORT: String(port), DATABASE_PATH: db.path, SEED_PRODUCTS: '50', LOG_LEVEL: 'info', HOME: process.env.HOME ?? '/tmp' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,7 +15,8 @@ import { startTracing, type TracingHandle } from '../src/observability/tracing-s
 import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
 import { adminHeaders, startTestService, testNamespace, type TestService } from './harness/service.ts';
 import { allDashboardExprs, allRuleExprs, REPO_ROOT, RULES_DIR, ruleFiles } from './helpers/dashboard-queries.ts';
-import { freePort, startBackgroundProcess, startPrometheus, type BackgroundProcess, type PrometheusServer } from './helpers/prometheus-server.ts';
+import { freePort } from './harness/api-process.ts';
+import { startBackgroundProcess, startPrometheus, type BackgroundProcess, type PrometheusServer } from './helpers/prometheus-server.ts';
 
 /** Spans are needed for exemplars, not kept: a 30 s run would otherwise hold every span in memory. */
 class DiscardingExporter extends InMemorySpanExporter {

@@ -1,28 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_TOKEN, adminHeaders, startTestService, testNamespace, waitFor, type TestService } from './harness/service.ts';
+import type { Money, Product, Category } from '../src/shop/types.ts';
 
-interface Money {
-  amount: number;
-  currency: string;
-}
-interface Product {
-  id: number;
-  sku: string;
-  slug: string;
-  name: string;
-  description: string;
-  category: { slug: string; name: string };
-  price: Money;
-  stock: number;
-  attributes: Record<string, unknown>;
-}
-interface Category {
-  slug: string;
-  name: string;
-  description: string;
-  productCount: number;
-}
 interface ProductPage {
   items: Product[];
   total: number;

@@ -1,26 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, startTestService, testNamespace, waitFor, type TestService } from './harness/service.ts';
+import type { Money, Product, Category } from '../src/shop/types.ts';
 
-interface Money {
-  amount: number;
-  currency: string;
-}
-interface Product {
-  id: number;
-  sku: string;
-  slug: string;
-  name: string;
-  description: string;
-  category: { slug: string; name: string };
-  price: Money;
-  stock: number;
-  createdAt: string;
-}
-interface Category {
-  slug: string;
-  name: string;
-  productCount: number;
-}
 interface ProductPage {
   items: Product[];
   page: number;

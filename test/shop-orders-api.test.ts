@@ -1,18 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, startTestService, testNamespace, type TestService } from './harness/service.ts';
+import type { Money, Product } from '../src/shop/types.ts';
 
-interface Money {
-  amount: number;
-  currency: string;
-}
-interface Product {
-  id: number;
-  sku: string;
-  name: string;
-  price: Money;
-  stock: number;
-}
 interface Order {
   id: string;
   status: string;

@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from '../harness/api-process.ts';
 
 // ---------------------------------------------------------------------------
 // Exposition parsing
@@ -142,18 +142,6 @@ export function valueOrZero(samples: readonly Sample[], name: string, labels: La
 // Processes
 // ---------------------------------------------------------------------------
 
-/** A free loopback port (the OS picks it; the caller binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BackgroundProcess {
   readonly url: string;
