@@ -133,9 +133,10 @@ export class Mix {
     return { kind: 'popular', method: 'GET', path: `/api/products/popular?limit=${this.random() < 0.8 ? 10 : 20}` };
   }
 
-  /** Cold keys only: each search is new (a counter makes it distinct), each id uniform over the catalogue. */
+  /** Cold keys: each search is new (a random price bound makes it distinct), each id uniform over the catalogue. */
   private scattered(read: number): PlannedRequest {
-    if (read < 0.5) return { kind: 'product', method: 'GET', path: `/api/products/${1 + Math.floor(this.random() * this.options.products)}` };
+    // Mostly searches that were never asked before: on a small catalogue even uniform ids end up cached.
+    if (read < 0.2) return { kind: 'product', method: 'GET', path: `/api/products/${1 + Math.floor(this.random() * this.options.products)}` };
     const word = WORDS[Math.floor(this.random() * WORDS.length)]!;
     return { kind: 'search', method: 'GET', path: `/api/products?q=${word}&minPrice=${Math.floor(this.random() * 100_000)}` };
   }
@@ -153,7 +154,7 @@ export class Mix {
         method: 'PATCH',
         path: `/admin/products/${id}`,
         headers: { authorization: `Bearer ${this.options.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ price }),
+        body: JSON.stringify({ price: { amount: price, currency: 'EUR' } }),
       };
     }
     this.orderSeq++;

@@ -410,7 +410,18 @@ export class TwoTierCache {
         return { kind: 'value', lookup: { value: found.entry.value, source: 'l2', stale: false, ttlMs: found.entry.freshUntil - now, l2: 'hit', storedL1, storedL2: false } };
       }
       // The winner finished without leaving a value (its write lost to an invalidation): load now.
-      if (await l2.tryLock(key.full, token, this.options.lockTtlMs)) return { kind: 'load', token, version };
+      if (await l2.tryLock(key.full, token, this.options.lockTtlMs)) {
+        // Double-checked: the winner may have written and released between our read and our lock.
+        const recheck = await this.readL2<T>(key);
+        const at = Date.now();
+        if (recheck.entry && at < recheck.entry.freshUntil) {
+          void this.releaseLock(key, token);
+          this.observer.coalesced(key.prefix);
+          const storedL1 = this.fillL1(key, recheck.entry, ctx.startSeq);
+          return { kind: 'value', lookup: { value: recheck.entry.value, source: 'l2', stale: false, ttlMs: recheck.entry.freshUntil - at, l2: 'hit', storedL1, storedL2: false } };
+        }
+        return { kind: 'load', token, version: recheck.version };
+      }
     }
     return version === undefined ? { kind: 'load' } : { kind: 'load', version };
   }

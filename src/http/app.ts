@@ -38,7 +38,9 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   const app = createShopApp();
   if (deps.tracing) app.use('*', traceRequests());
   app.use('*', observeRequests(deps.logger, deps.metrics?.http));
-  app.use(
+  // Only where a body is read: on GETs it would build a full Request object for nothing.
+  app.on(
+    ['POST', 'PUT', 'PATCH', 'DELETE'],
     '*',
     bodyLimit({
       maxSize: deps.maxBodyBytes,

@@ -1,0 +1,98 @@
+/**
+ * ns per L1 hit through the whole cache API (`cache.get(key, loader)`, returning synchronously)
+ * against a bare lru-cache `get` on the same keys. Prints one JSON line.
+ */
+import { performance } from 'node:perf_hooks';
+import { LRUCache, buildL1Cache } from './in-process.ts';
+import { snapshot } from '../src/shop/snapshot.ts';
+
+const KEYS = 4_096;
+const ITERATIONS = 2_000_000;
+const ROUNDS = 7;
+
+const { cache } = buildL1Cache({ maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 });
+const keys = Array.from({ length: KEYS }, (_, i) => cache.key('product', i + 1));
+const value = snapshot({ id: 1, name: 'Red Rose, 21 stems', price: { amount: 2900, currency: 'EUR' } });
+const loader = async () => value;
+for (const key of keys) await cache.get(key, loader);
+// The same cache with a no-op observer: what the metrics observer adds to a hit.
+const { cache: bareCache } = buildL1Cache({ maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 }, { metrics: false });
+for (const key of keys) await bareCache.get(key, loader);
+
+const raw = new LRUCache<string, { value: unknown }>({ max: 50_000 });
+// The options L1MemoryTier gives lru-cache: per-entry TTL and a byte size, which cost on every get.
+const rawTtl = new LRUCache<string, { value: unknown }>({ max: 50_000, maxSize: 64 * 1024 * 1024, sizeCalculation: () => 100, ttlAutopurge: false, allowStale: false, updateAgeOnGet: false, dispose: () => undefined });
+for (const key of keys) {
+  raw.set(key.full, { value });
+  rawTtl.set(key.full, { value }, { ttl: 600_000 });
+}
+
+let sink = 0;
+function viaCache(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = cache.get(keys[i & (KEYS - 1)]!, loader);
+    if (!(r instanceof Promise)) sink += r.ttlMs > 0 ? 1 : 0;
+  }
+}
+function viaCacheNoMetrics(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = bareCache.get(keys[i & (KEYS - 1)]!, loader);
+    if (!(r instanceof Promise)) sink += r.ttlMs > 0 ? 1 : 0;
+  }
+}
+function viaCacheWithKey(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = cache.get(cache.key('product', (i & (KEYS - 1)) + 1), loader);
+    if (!(r instanceof Promise)) sink += r.ttlMs > 0 ? 1 : 0;
+  }
+}
+function viaLru(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = raw.get(keys[i & (KEYS - 1)]!.full);
+    if (r !== undefined) sink += 1;
+  }
+}
+
+function viaLruTtl(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = rawTtl.get(keys[i & (KEYS - 1)]!.full);
+    if (r !== undefined) sink += 1;
+  }
+}
+
+function nsPerOp(fn: (n: number) => void): number {
+  const t0 = performance.now();
+  fn(ITERATIONS);
+  return ((performance.now() - t0) * 1e6) / ITERATIONS;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// Warm-up: let the JIT optimise all three loops before anything is timed.
+for (let i = 0; i < 3; i++) {
+  viaCache(ITERATIONS / 4);
+  viaCacheWithKey(ITERATIONS / 4);
+  viaCacheNoMetrics(ITERATIONS / 4);
+  viaLru(ITERATIONS / 4);
+  viaLruTtl(ITERATIONS / 4);
+}
+const rounds = { cache: [] as number[], cacheWithKey: [] as number[], cacheNoMetrics: [] as number[], lru: [] as number[], lruTtl: [] as number[] };
+for (let r = 0; r < ROUNDS; r++) {
+  rounds.lru.push(nsPerOp(viaLru));
+  rounds.lruTtl.push(nsPerOp(viaLruTtl));
+  rounds.cache.push(nsPerOp(viaCache));
+  rounds.cacheWithKey.push(nsPerOp(viaCacheWithKey));
+  rounds.cacheNoMetrics.push(nsPerOp(viaCacheNoMetrics));
+}
+const out = {
+  iterations: ITERATIONS,
+  rounds: ROUNDS,
+  keys: KEYS,
+  lruNs: median(rounds.lru),
+  lruTtlNs: median(rounds.lruTtl),
+  cacheNs: median(rounds.cache),
+  cacheWithKeyNs: median(rounds.cacheWithKey),
+  cacheNoMetricsNs: median(rounds.cacheNoMetrics),
+  all: rounds,
+  sink,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -1,0 +1,22 @@
+/** The cache as src/service.ts builds it, L1 only: the same registry, policies and metrics observer. */
+import { LRUCache } from 'lru-cache';
+import { L1MemoryTier } from '../src/cache/l1-memory-tier.ts';
+import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
+import { TwoTierCache } from '../src/cache/two-tier-cache.ts';
+import { CacheMetrics } from '../src/observability/cache-metrics.ts';
+import { MetricsRegistry } from '../src/observability/metrics-registry.ts';
+import { shopCachePolicies } from '../src/shop/cache-policies.ts';
+import { noopObserver, type CacheObserver } from '../src/cache/types.ts';
+
+export function buildL1Cache(l1: { maxEntries: number; maxBytes: number }, options: { metrics?: boolean } = {}) {
+  const registry = new PrefixRegistry(shopCachePolicies());
+  const metrics = new MetricsRegistry({ defaultMetrics: false });
+  const cacheMetrics = new CacheMetrics(metrics.registry, registry.labels());
+  const observer: CacheObserver = options.metrics === false ? noopObserver : cacheMetrics;
+  const tier = new L1MemoryTier(l1, registry, observer);
+  cacheMetrics.attachL1({ entries: (i) => tier.entries(i), get bytes() { return tier.bytes; } });
+  const cache = new TwoTierCache({ registry, l1: tier, observer, lockTtlMs: 2_000, lockWaitMs: 1_000, lockPollMs: 10, maxTags: 10_000, maxPendingInvalidations: 10_000 });
+  return { cache, tier, metrics, observer };
+}
+
+export { LRUCache };
