@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricsStore } from './metrics-registry.ts';
+import { histogramChild } from './histogram-child.ts';
 import { CIRCUIT_STATE_VALUE, type CacheObserver, type CircuitState, type EvictionReason, type InvalidationSource, type L2ErrorKind, type LookupResult, type PrefixRef, type Tier } from '../cache/types.ts';
 import { EVICTION_REASONS, INVALIDATION_SOURCES, L2_ERROR_KINDS, L2_OPERATIONS, LOAD_RESULTS, OPERATIONS, RESULTS, TIERS, l2OperationLabel } from './labels.ts';
 
@@ -80,7 +81,7 @@ export class CacheMetrics implements CacheObserver {
       buckets: CACHE_LATENCY_BUCKETS,
       registers,
     });
-    this.opChildren = prefixes.map((p) => TIERS.map((tier) => OPERATIONS.map((op) => opHistogram.labels(tier, op, p.name))));
+    this.opChildren = prefixes.map((p) => TIERS.map((tier) => OPERATIONS.map((op) => histogramChild(opHistogram, { tier, operation: op, prefix: p.name }))));
 
     new Gauge({
       name: 'cache_entries',
@@ -110,7 +111,7 @@ export class CacheMetrics implements CacheObserver {
       buckets: CACHE_LATENCY_BUCKETS,
       registers,
     });
-    this.loadDuration = prefixes.map((p) => loadDuration.labels(p.name));
+    this.loadDuration = prefixes.map((p) => histogramChild(loadDuration, { prefix: p.name }));
     const coalesced = new Counter({ name: 'cache_coalesced_requests_total', help: 'Lookups that waited for a load already running (in this instance or, via the Redis lock, in another).', labelNames: ['prefix'], registers });
     this.coalescedChildren = prefixes.map((p) => zeroed(coalesced.labels(p.name)));
     const invalidations = new Counter({ name: 'cache_invalidations_total', help: 'Invalidations applied, by prefix and source (local write or remote message).', labelNames: ['prefix', 'source'], registers });

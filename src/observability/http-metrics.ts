@@ -1,4 +1,5 @@
 import { Histogram, type LabelValues } from 'prom-client';
+import { histogramChild, type HistogramChild } from './histogram-child.ts';
 import type { MetricsStore } from './metrics-registry.ts';
 import { httpMethodLabel, statusLabel } from './labels.ts';
 
@@ -11,7 +12,7 @@ export const HTTP_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 
  */
 export class HttpMetrics {
   private readonly histogram: Histogram<HttpLabels>;
-  private readonly children = new Map<string, { observe(v: number): void }>();
+  private readonly children = new Map<string, HistogramChild>();
 
   constructor(registry: MetricsStore) {
     this.histogram = new Histogram({
@@ -27,15 +28,17 @@ export class HttpMetrics {
   observe(method: string, route: string, status: number, seconds: number, traceId: string | undefined): void {
     const m = httpMethodLabel(method);
     const s = statusLabel(status);
-    if (traceId !== undefined) {
-      this.histogram.observe({ labels: { method: m, route, status_code: s }, value: seconds, exemplarLabels: exemplar(traceId) });
-      return;
-    }
     const id = `${m} ${route} ${s}`;
+    // The child comes first even for a traced request: creating it zeroes the entry it records into.
     let child = this.children.get(id);
     if (!child) {
-      child = this.histogram.labels(m, route, s);
+      child = histogramChild(this.histogram, { method: m, route, status_code: s });
       this.children.set(id, child);
+    }
+    if (traceId !== undefined) {
+      // The slow path (label hashing) only for sampled requests: it is the one that keeps an exemplar.
+      this.histogram.observe({ labels: { method: m, route, status_code: s }, value: seconds, exemplarLabels: exemplar(traceId) });
+      return;
     }
     child.observe(seconds);
   }
