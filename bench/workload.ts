@@ -4,17 +4,7 @@
  * share of writes. Seeded, so two runs send the same sequence.
  */
 
-/** mulberry32: small, fast, good enough to pick keys. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../src/shop/seed.ts';
 
 /**
  * Ranks 0..n-1 with P(k) ∝ 1/(k+1)^s, drawn by binary search over the cumulative weights.
