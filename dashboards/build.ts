@@ -861,6 +861,32 @@ export function shopApi(): Dashboard {
 }
 
 /** Adds the node's role (master/replica) to a per-instance redis series. */
+/** A per-node stat that is either 0 (red, `texts[0]`) or 1 (green, `texts[1]`). */
+function twoStateStat(title: string, description: string, expr: string, texts: [string, string]): PanelSpec {
+  return {
+    type: 'stat',
+    title,
+    description,
+    unit: 'none',
+    w: 8,
+    colorMode: 'background',
+    thresholds: [
+      { color: 'red', value: null },
+      { color: 'green', value: 1 },
+    ],
+    mappings: [
+      {
+        type: 'value',
+        options: {
+          '0': { text: texts[0], color: 'red', index: 0 },
+          '1': { text: texts[1], color: 'green', index: 1 },
+        },
+      },
+    ],
+    targets: [{ expr, legend: '{{instance}}' }],
+  };
+}
+
 function withRole(expr: string): string {
   return `${expr}\n* on (job, instance) group_left (role)\nmax by (job, instance, role) (redis_instance_info{${F}})`;
 }
@@ -877,50 +903,13 @@ export function redisCluster(): Dashboard {
         title: 'Nodes',
         description: 'Which nodes are up, their role and the cluster state.',
         panels: [
-          {
-            type: 'stat',
-            title: 'Up',
-            description: 'redis_exporter could connect to the node (1) or not (0).',
-            unit: 'none',
-            w: 8,
-            colorMode: 'background',
-            thresholds: [
-              { color: 'red', value: null },
-              { color: 'green', value: 1 },
-            ],
-            mappings: [
-              {
-                type: 'value',
-                options: {
-                  '0': { text: 'down', color: 'red', index: 0 },
-                  '1': { text: 'up', color: 'green', index: 1 },
-                },
-              },
-            ],
-            targets: [{ expr: `redis_up{${F}}`, legend: '{{instance}}' }],
-          },
-          {
-            type: 'stat',
-            title: 'Cluster state',
-            description: 'cluster_state as each node sees it: 1 ok, 0 fail (slots uncovered). Compare with `redis-cli --cluster check`.',
-            unit: 'none',
-            w: 8,
-            colorMode: 'background',
-            thresholds: [
-              { color: 'red', value: null },
-              { color: 'green', value: 1 },
-            ],
-            mappings: [
-              {
-                type: 'value',
-                options: {
-                  '0': { text: 'fail', color: 'red', index: 0 },
-                  '1': { text: 'ok', color: 'green', index: 1 },
-                },
-              },
-            ],
-            targets: [{ expr: `redis_cluster_state{${F}}`, legend: '{{instance}}' }],
-          },
+          twoStateStat('Up', 'redis_exporter could connect to the node (1) or not (0).', `redis_up{${F}}`, ['down', 'up']),
+          twoStateStat(
+            'Cluster state',
+            'cluster_state as each node sees it: 1 ok, 0 fail (slots uncovered). Compare with `redis-cli --cluster check`.',
+            `redis_cluster_state{${F}}`,
+            ['fail', 'ok'],
+          ),
           {
             type: 'table',
             title: 'Node roles',
