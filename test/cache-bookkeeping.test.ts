@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildKey, prefixNameOf, RedisKeyspace, MAX_ENCODED_ID_LENGTH } from '../src/cache/cache-key.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { RecentInvalidations } from '../src/cache/recent-invalidations.ts';
+import { PendingInvalidations } from '../src/cache/pending-invalidations.ts';
 import { TagVersions, TooManyTagsError, stampsAreCurrent } from '../src/cache/tag-versions.ts';
 import { deserializeEntry, serializeEntry, CorruptEntryError } from '../src/cache/cache-entry.ts';
 import { cacheStatus } from '../src/http/cache-status.ts';
@@ -73,6 +74,18 @@ describe('tag versions and invalidation marks', () => {
     r.markAll();
     expect(r.invalidatedSince('k9', after)).toBe(true);
     expect(r.invalidatedSince('k9', r.now())).toBe(false);
+  });
+});
+
+describe('invalidations waiting for Redis', () => {
+  it('keeps them until taken, and past its bound stands the global tag for what it forgot', () => {
+    const p = new PendingInvalidations(2);
+    expect(p.take()).toBeUndefined();
+    p.add(['product:1', 'product:1'], ['catalog:all']);
+    expect(p.take()).toEqual({ keys: ['product:1'], tags: ['catalog:all'] });
+    expect(p.size).toBe(0);
+    p.add(['product:1', 'product:2', 'product:3'], []);
+    expect(p.take()).toEqual({ keys: ['product:1', 'product:2'], tags: ['*'] });
   });
 });
 

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { buildKey, type CacheKey } from './cache-key.ts';
+import { buildKey, prefixNameOf, type CacheKey } from './cache-key.ts';
 import { deserializeEntry, entrySize, serializeEntry, type CacheEntry } from './cache-entry.ts';
 import { L2Error, L2UnavailableError, LoaderError } from './errors.ts';
 import type { InvalidationBus, InvalidationMessage } from './invalidation-bus.ts';
 import type { L1MemoryTier } from './l1-memory-tier.ts';
 import type { L2RedisTier } from './l2-redis-tier.ts';
-import type { PrefixRegistry, RegisteredPrefix } from './prefix-registry.ts';
+import { PrefixRegistry, type RegisteredPrefix } from './prefix-registry.ts';
+import { PendingInvalidations } from './pending-invalidations.ts';
 import { RecentInvalidations } from './recent-invalidations.ts';
-import { prefixNameOf } from './cache-key.ts';
 import { GLOBAL_TAG, TagVersions, prefixTag, stampsAreCurrent, type TagState, type TagStamp } from './tag-versions.ts';
 import type { AnswerSource, CacheObserver, LookupTrace } from './types.ts';
 
@@ -75,9 +75,7 @@ export class TwoTierCache {
   private readonly tags: TagVersions;
   private readonly recent = new RecentInvalidations(10_000);
   private readonly inflight = new Map<string, Promise<Lookup<unknown>>>();
-  private readonly pendingKeys = new Set<string>();
-  private readonly pendingTags = new Set<string>();
-  private pendingOverflow = false;
+  private readonly pending: PendingInvalidations;
   private readonly globalTag: TagState;
   private readonly prefixTags: TagState[];
   private l1Sample = 0;
@@ -96,6 +94,7 @@ export class TwoTierCache {
     this.instanceId = options.instanceId ?? randomUUID();
     this.random = options.random ?? Math.random;
     this.tags = new TagVersions(options.maxTags);
+    this.pending = new PendingInvalidations(options.maxPendingInvalidations);
     this.globalTag = this.tags.state(GLOBAL_TAG);
     this.prefixTags = options.registry.all().map((p) => this.tags.state(prefixTag(p.name)));
     if (!this.l2) for (const s of [this.globalTag, ...this.prefixTags]) s.synced = true;
@@ -121,7 +120,7 @@ export class TwoTierCache {
     }
     for (const [tag, version] of message.tags) {
       this.tags.advance(tag, version);
-      this.observer.invalidation(this.prefixOfName(prefixNameOf(tag) ?? (tag === GLOBAL_TAG ? undefined : tag)), 'remote');
+      this.observer.invalidation(this.prefixOfName(prefixNameOf(tag)), 'remote');
     }
   }
 
@@ -536,7 +535,7 @@ export class TwoTierCache {
       await this.pushInvalidation(fulls, tagNames);
     } catch (error) {
       if (!(error instanceof L2Error || error instanceof L2UnavailableError)) throw error;
-      this.queuePending(fulls, tagNames);
+      this.pending.add(fulls, tagNames);
       this.scheduleReplay();
     }
     // A lookup that read L2 between our first mark and the delete must not fill L1 either.
@@ -558,35 +557,19 @@ export class TwoTierCache {
     if (this.bus) await this.bus.send({ keys: [...fulls], tags });
   }
 
-  private queuePending(fulls: readonly string[], tagNames: readonly string[]): void {
-    for (const f of fulls) {
-      if (this.pendingKeys.size >= this.options.maxPendingInvalidations) this.pendingOverflow = true;
-      else this.pendingKeys.add(f);
-    }
-    for (const t of tagNames) {
-      if (this.pendingTags.size >= this.options.maxPendingInvalidations) this.pendingOverflow = true;
-      else this.pendingTags.add(t);
-    }
-  }
-
   /**
    * Redis is back: what we could not tell it during the outage is told now. If too much was
    * lost to remember, the global tag is bumped, which makes every entry everywhere stale.
    */
   private async replayPending(): Promise<void> {
-    if (this.pendingKeys.size === 0 && this.pendingTags.size === 0 && !this.pendingOverflow) return;
-    const fulls = [...this.pendingKeys];
-    const tagNames = [...this.pendingTags];
-    if (this.pendingOverflow) tagNames.push(GLOBAL_TAG);
-    this.pendingKeys.clear();
-    this.pendingTags.clear();
-    this.pendingOverflow = false;
+    const taken = this.pending.take();
+    if (!taken) return;
     try {
-      await this.pushInvalidation(fulls, tagNames);
+      await this.pushInvalidation(taken.keys, taken.tags);
       this.replayDelayMs = 0;
     } catch (error) {
       if (!(error instanceof L2Error || error instanceof L2UnavailableError)) throw error;
-      this.queuePending(fulls, tagNames);
+      this.pending.add(taken.keys, taken.tags);
       this.scheduleReplay();
     }
   }
@@ -612,7 +595,7 @@ export class TwoTierCache {
   }
 
   get pendingInvalidations(): number {
-    return this.pendingKeys.size + this.pendingTags.size + (this.pendingOverflow ? 1 : 0);
+    return this.pending.size;
   }
 
   /** Admin inspection of one key in both tiers. */
@@ -622,7 +605,7 @@ export class TwoTierCache {
     l1: { present: boolean; freshForMs?: number; staleForMs?: number; bytes?: number; current?: boolean };
     l2: { present: boolean; ttlMs?: number; bytes?: number; slot?: number; node?: string; error?: string } | { disabled: true };
   }> {
-    const prefixName = prefixNameOf(full) ?? PrefixRegistryOther;
+    const prefixName = prefixNameOf(full) ?? PrefixRegistry.OTHER;
     const now = Date.now();
     const e = this.l1.peek(full);
     const l1 = e
@@ -654,8 +637,6 @@ export class TwoTierCache {
     return (name !== undefined && this.registry.find(name)) || this.registry.other;
   }
 }
-
-const PrefixRegistryOther = 'other';
 
 /**
  * Wall-clock milliseconds for the L1 hit path, read from the system at most about once a
