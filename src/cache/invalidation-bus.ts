@@ -40,6 +40,7 @@ export class InvalidationBus {
   private lastHeartbeatAt = Date.now();
   /** Nothing is proven until the first heartbeat comes back. */
   private inGap = true;
+  private everHealthy = false;
   private gapsSeen = 0;
   private started = false;
 
@@ -123,7 +124,9 @@ export class InvalidationBus {
       this.lastHeartbeatAt = Date.now();
       if (this.inGap) {
         this.inGap = false;
-        this.options.onGap();
+        // The first heartbeat ends start-up, not a gap: nothing could have been missed before it.
+        if (this.everHealthy) this.options.onGap();
+        this.everHealthy = true;
       }
     }
   }
