@@ -1,5 +1,6 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
-import type { ZodError } from 'zod';
+import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ZodError, ZodType, output } from 'zod';
 import { problem, problemResponse } from './problem.ts';
 
 export type ShopApp = OpenAPIHono;
@@ -12,19 +13,55 @@ const TARGET_NAMES: Record<string, string> = { param: 'path', query: 'query', js
  */
 export function createShopApp(): ShopApp {
   return new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (result.success) return undefined;
-      const where = TARGET_NAMES[result.target] ?? result.target;
-      // An unknown field has an empty path (the object is where it was found): name each key instead.
-      const errors = (result.error as ZodError).issues
-        .flatMap((i) => {
-          const base = i.path.map(String).join('.');
-          if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ in: where, name: base ? `${base}.${k}` : k, reason: `unknown ${where} field` }));
-          return [{ in: where, name: base || where, reason: i.message }];
-        })
-        .slice(0, 50);
-      return problemResponse(c, problem(400, 'validation', 'Invalid request', `${errors.length} invalid ${where} value(s)`, { errors }));
-    },
+    defaultHook: (result, c) => (result.success ? undefined : validationProblem(c, result.target, result.error as ZodError)),
+  });
+}
+
+function validationProblem(c: Context, target: string, error: ZodError): Response {
+  const where = TARGET_NAMES[target] ?? target;
+  // An unknown field has an empty path (the object is where it was found): name each key instead.
+  const errors = error.issues
+    .flatMap((i) => {
+      const base = i.path.map(String).join('.');
+      if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ in: where, name: base ? `${base}.${k}` : k, reason: `unknown ${where} field` }));
+      return [{ in: where, name: base || where, reason: i.message }];
+    })
+    .slice(0, 50);
+  return problemResponse(c, problem(400, 'validation', 'Invalid request', `${errors.length} invalid ${where} value(s)`, { errors }));
+}
+
+type GetInput = { param?: ZodType; query?: ZodType };
+type Parsed<I extends GetInput> = { param: I['param'] extends ZodType ? output<I['param']> : undefined; query: I['query'] extends ZodType ? output<I['query']> : undefined };
+
+/**
+ * A cached GET route on the hot path: documented in /openapi.json from the same schemas, but
+ * validated synchronously in the handler. The generic validator middleware costs an async hop per
+ * request, a measurable share of an L1 hit (BENCHMARKS.md); errors are the same 400 problems.
+ */
+export function hotGet<I extends GetInput>(
+  app: ShopApp,
+  route: RouteConfig & { method: 'get'; request?: { params?: I['param']; query?: I['query'] } },
+  schemas: I,
+  handler: (c: Context, input: Parsed<I>) => Response | Promise<Response>,
+): void {
+  app.openAPIRegistry.registerPath(route);
+  const honoPath = route.path.replace(/\{([^}]+)\}/g, ':$1');
+  app.get(honoPath, (c) => {
+    let param: unknown;
+    let query: unknown;
+    if (schemas.param) {
+      const r = schemas.param.safeParse(c.req.param());
+      if (!r.success) return validationProblem(c, 'param', r.error);
+      param = r.data;
+    }
+    if (schemas.query) {
+      // As Hono's validator does: a key given once is a string, a repeated key an array (which the schemas refuse).
+      const raw = Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+      const r = schemas.query.safeParse(raw);
+      if (!r.success) return validationProblem(c, 'query', r.error);
+      query = r.data;
+    }
+    return handler(c, { param, query } as Parsed<I>);
   });
 }
 

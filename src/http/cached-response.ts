@@ -23,3 +23,9 @@ export function sendCached(c: Context, read: CachedRead, cacheControl: string, n
   if (etagMatches(c.req.header('if-none-match'), snapshot.etag)) return c.body(null, 304, headers);
   return c.body(snapshot.json, 200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
 }
+
+/** Answers synchronously when the read was an L1 hit (no promise to wait for), asynchronously otherwise. */
+export function sendRead(c: Context, read: CachedRead | Promise<CachedRead>, cacheControl: string, notFoundDetail: string): Response | Promise<Response> {
+  if (read instanceof Promise) return read.then((r) => sendCached(c, r, cacheControl, notFoundDetail));
+  return sendCached(c, read, cacheControl, notFoundDetail);
+}

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { CatalogService } from '../../shop/catalog-service.ts';
 import type { ShopApp } from '../app-env.ts';
-import { sent } from '../app-env.ts';
-import { sendCached } from '../cached-response.ts';
+import { hotGet } from '../app-env.ts';
+import { sendRead } from '../cached-response.ts';
 import { Category, PopularQuery, Product, ProductIdParam, ProductPage, ProductQuery, SlugParam, jsonContent, problemContent } from '../schemas.ts';
 import { z } from '@hono/zod-openapi';
 
@@ -20,7 +20,8 @@ export const CACHE_CONTROL = {
 const tags = ['catalogue'];
 
 export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): void {
-  app.openapi(
+  hotGet(
+    app,
     createRoute({
       method: 'get',
       path: '/api/categories',
@@ -28,10 +29,12 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       summary: 'All categories with their product counts',
       responses: { 200: jsonContent(z.object({ items: z.array(Category) }), 'Categories'), 304: { description: 'Not modified' } },
     }),
-    async (c) => sent(sendCached(c, await catalog.categories(), CACHE_CONTROL.categories, '')),
+    {},
+    (c) => sendRead(c, catalog.categories(), CACHE_CONTROL.categories, ''),
   );
 
-  app.openapi(
+  hotGet(
+    app,
     createRoute({
       method: 'get',
       path: '/api/categories/{slug}',
@@ -40,13 +43,12 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       request: { params: SlugParam },
       responses: { 200: jsonContent(Category, 'The category'), 304: { description: 'Not modified' }, 400: problemContent('Invalid slug'), 404: problemContent('No such category') },
     }),
-    async (c) => {
-      const { slug } = c.req.valid('param');
-      return sent(sendCached(c, await catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`));
-    },
+    { param: SlugParam },
+    (c, { param: { slug } }) => sendRead(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
   );
 
-  app.openapi(
+  hotGet(
+    app,
     createRoute({
       method: 'get',
       path: '/api/products',
@@ -55,11 +57,13 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       request: { query: ProductQuery },
       responses: { 200: jsonContent(ProductPage, 'A page of products'), 304: { description: 'Not modified' }, 400: problemContent('Invalid query') },
     }),
-    async (c) => sent(sendCached(c, await catalog.products(c.req.valid('query')), CACHE_CONTROL.catalog, '')),
+    { query: ProductQuery },
+    (c, { query }) => sendRead(c, catalog.products(query), CACHE_CONTROL.catalog, ''),
   );
 
   // Registered before /api/products/{id} so "popular" is never read as an id.
-  app.openapi(
+  hotGet(
+    app,
     createRoute({
       method: 'get',
       path: '/api/products/popular',
@@ -72,10 +76,12 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         400: problemContent('Invalid query'),
       },
     }),
-    async (c) => sent(sendCached(c, await catalog.popular(c.req.valid('query').limit), CACHE_CONTROL.popular, '')),
+    { query: PopularQuery },
+    (c, { query }) => sendRead(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
   );
 
-  app.openapi(
+  hotGet(
+    app,
     createRoute({
       method: 'get',
       path: '/api/products/{id}',
@@ -84,9 +90,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       request: { params: ProductIdParam },
       responses: { 200: jsonContent(Product, 'The product'), 304: { description: 'Not modified' }, 400: problemContent('Not an id'), 404: problemContent('No such product') },
     }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      return sent(sendCached(c, await catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`));
-    },
+    { param: ProductIdParam },
+    (c, { param: { id } }) => sendRead(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
   );
 }
