@@ -9,12 +9,21 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { Writable } from 'node:stream';
 import { startTestService, waitFor, type TestService } from './harness/service.ts';
 import { parseExposition } from './helpers/prometheus-server.ts';
 
 const exporter = new InMemorySpanExporter();
 let tracing: TracingHandle;
 let svc: TestService;
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logLines.push(...chunk.toString().split('\n').filter(Boolean));
+    done();
+  },
+});
 
 function parentId(span: ReadableSpan): string | undefined {
   return span.parentSpanContext?.spanId;
@@ -51,7 +60,7 @@ beforeAll(async () => {
   process.env['OTEL_TRACES_SAMPLER'] = 'always_on';
   tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   // Slow bus heartbeats: a gap (a stalled event loop on a loaded machine) would clear L1 between the two reads below.
-  svc = await startTestService({ tracing: true, listen: true, env: { CACHE_BUS_HEARTBEAT_MS: '500' } });
+  svc = await startTestService({ tracing: true, listen: true, logger: createLogger('info', logSink), env: { CACHE_BUS_HEARTBEAT_MS: '500' } });
 });
 
 afterAll(async () => {
@@ -136,5 +145,15 @@ describe('request traces', () => {
     const { server } = await traceOf('/api/products/43', { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } });
     expect(server.spanContext().traceId).toBe(traceId);
     expect(parentId(server)).toBe(callerSpan);
+  });
+});
+
+describe('logs', () => {
+  it('carry the trace id of the request on its log line', async () => {
+    const { server } = await traceOf('/api/categories');
+    const traceId = server.spanContext().traceId;
+    await waitFor(() => logLines.some((l) => l.includes(traceId)), 2_000, 'the request log line');
+    const line = JSON.parse(logLines.find((l) => l.includes(traceId))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ msg: 'request', method: 'GET', route: '/api/categories', status: 200, traceId });
   });
 });

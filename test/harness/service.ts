@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { createService, type Service, type ServiceOptions } from '../../src/service.ts';
 import { sharedClusterSeeds } from './redis.ts';
 
@@ -35,6 +35,8 @@ export interface TestServiceOptions {
   metrics?: boolean;
   tracing?: boolean;
   seedOrders?: number;
+  /** A logger of the test's own (to read what the service logs); a silent one by default. */
+  logger?: Logger;
   listen?: boolean;
   /** Wait until Redis is connected and the bus heartbeat is back (default when Redis is configured). */
   waitReady?: boolean;
@@ -70,7 +72,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   });
   const service = createService({
     config,
-    logger: createLogger(config.LOG_LEVEL),
+    logger: options.logger ?? createLogger(config.LOG_LEVEL),
     metrics: options.metrics ?? true,
     tracing: options.tracing ?? false,
     seedOrders: options.seedOrders ?? 200,

@@ -1,12 +1,13 @@
-import { trace } from '@opentelemetry/api';
+import { TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../observability/logger.ts';
 import type { HttpMetrics } from '../../observability/http-metrics.ts';
 import { routeTemplate } from '../route-template.ts';
 
 /**
- * One log line and one histogram observation per request, both keyed by route template. The
- * trace id (of a sampled request) goes on the log line and on the histogram as an exemplar.
+ * One log line and one histogram observation per request, both keyed by route template. With
+ * tracing on, every log line carries its trace id, and a sampled request's goes on the histogram
+ * as an exemplar.
  */
 export function observeRequests(logger: Logger, metrics: HttpMetrics | undefined): MiddlewareHandler {
   return async (c, next) => {
@@ -18,9 +19,10 @@ export function observeRequests(logger: Logger, metrics: HttpMetrics | undefined
       const route = routeTemplate(c);
       const status = c.res.status;
       const spanContext = trace.getActiveSpan()?.spanContext();
-      const sampled = spanContext !== undefined && (spanContext.traceFlags & 1) === 1;
-      const traceId = sampled ? spanContext.traceId : undefined;
-      metrics?.observe(c.req.method, route, status, seconds, traceId);
+      const traceId = spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+      // Exemplars only for sampled requests: an exemplar must lead to a trace that was kept.
+      const sampled = traceId !== undefined && (spanContext!.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+      metrics?.observe(c.req.method, route, status, seconds, sampled ? traceId : undefined);
       if (logger.isLevelEnabled('info')) {
         logger.info({ method: c.req.method, route, status, durationMs: Math.round(seconds * 1e6) / 1e3, ...(traceId ? { traceId } : {}) }, 'request');
       }
