@@ -57,7 +57,6 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
   let l2: L2RedisTier | undefined;
   let bus: InvalidationBus | undefined;
   let evictions: L2EvictionListener | undefined;
-  let circuitLog: NodeJS.Timeout | undefined;
 
   if (options.redis) {
     const r = options.redis;
@@ -97,14 +96,11 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     });
     cache.attachBus(bus);
     void bus.start();
-    tier.onRecovery(() => log.info('redis reachable again: L2 circuit closed'));
-    let lastCircuit = tier.circuitState;
-    circuitLog = setInterval(() => {
-      if (tier.circuitState === lastCircuit) return;
-      lastCircuit = tier.circuitState;
-      if (lastCircuit === 'open') log.warn('redis unreachable: L2 circuit open, reads go to the loader', { lastError: tier.status().lastError });
-    }, 250);
-    circuitLog.unref();
+    // Logged at the edges only: while Redis stays down the circuit cycles open → half-open → open each probe.
+    tier.onCircuitChange((state, previous) => {
+      if (state === 'open' && previous === 'closed') log.warn('redis unreachable: L2 circuit open, reads go to the loader', { lastError: tier.status().lastError });
+      if (state === 'closed') log.info('redis reachable again: L2 circuit closed');
+    });
     evictions = new L2EvictionListener(tier.client, tier.keys, {
       configureNotifications: options.redis.keyspaceEvents,
       refreshMs: 5_000,
@@ -124,7 +120,6 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     bus,
     redis,
     async close() {
-      if (circuitLog) clearInterval(circuitLog);
       cache.close();
       await bus?.stop();
       await evictions?.stop();

@@ -36,7 +36,8 @@ export class L2RedisTier {
   private readonly breaker: CircuitBreaker;
   private readonly scripts: ScriptCommands;
   private lastError: { at: number; message: string } | undefined;
-  private recoveryListeners: (() => void)[] = [];
+  private readonly circuitListeners: ((state: CircuitState, previous: CircuitState) => void)[] = [];
+  private previousCircuit: CircuitState = 'closed';
   private prober: NodeJS.Timeout | undefined;
 
   constructor(
@@ -49,7 +50,7 @@ export class L2RedisTier {
     this.breaker = new CircuitBreaker({
       failureThreshold: options.breakerFailureThreshold,
       openMs: options.breakerOpenMs,
-      onStateChange: (state) => this.onCircuitChange(state),
+      onStateChange: (state) => this.circuitChanged(state),
     });
     client.defineCommand('fsSetIfVersion', { numberOfKeys: 2, lua: SET_IF_VERSION });
     client.defineCommand('fsInvalidateKey', { numberOfKeys: 2, lua: INVALIDATE_KEY });
@@ -75,9 +76,9 @@ export class L2RedisTier {
     };
   }
 
-  /** Called when the circuit closes again, so pending invalidations can be replayed. */
-  onRecovery(listener: () => void): void {
-    this.recoveryListeners.push(listener);
+  /** Told of every circuit transition: the cache replays pending invalidations on close, the service logs. */
+  onCircuitChange(listener: (state: CircuitState, previous: CircuitState) => void): void {
+    this.circuitListeners.push(listener);
   }
 
   async read(full: string): Promise<L2Read> {
@@ -195,15 +196,18 @@ export class L2RedisTier {
       return result;
     } catch (error) {
       const kind = classifyRedisError(error);
+      // Before failure(): a listener told that this failure opened the circuit can say why.
+      this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
       this.breaker.failure();
       this.observer.l2Error(operation, kind);
-      this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
       throw new L2Error(operation, kind, error);
     }
   }
 
-  private onCircuitChange(state: CircuitState): void {
+  private circuitChanged(state: CircuitState): void {
+    const previous = this.previousCircuit;
+    this.previousCircuit = state;
     this.observer.circuit(state);
-    if (state === 'closed') for (const listener of this.recoveryListeners) listener();
+    for (const listener of this.circuitListeners) listener(state, previous);
   }
 }

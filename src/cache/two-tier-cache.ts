@@ -98,7 +98,9 @@ export class TwoTierCache {
     this.globalTag = this.tags.state(GLOBAL_TAG);
     this.prefixTags = options.registry.all().map((p) => this.tags.state(prefixTag(p.name)));
     if (!this.l2) for (const s of [this.globalTag, ...this.prefixTags]) s.synced = true;
-    this.l2?.onRecovery(() => void this.replayPending());
+    this.l2?.onCircuitChange((state) => {
+      if (state === 'closed') void this.replayPending();
+    });
   }
 
   /** The bus needs the cache (to apply messages) and the cache the bus (to send them): wired after both exist. */
@@ -327,8 +329,7 @@ export class TwoTierCache {
           if (now < found.entry.freshUntil) {
             this.observer.request(prefix, 'l2', 'hit');
             trace?.tierReached('l2', 'hit');
-            const storedL1 = this.fillL1(key, found.entry, ctx.startSeq);
-            return { value: found.entry.value, source: 'l2', stale: false, ttlMs: found.entry.freshUntil - now, l2: 'hit', storedL1, storedL2: false };
+            return this.answerFromL2(key, found.entry, ctx.startSeq, now);
           }
           if (prefix.staleWhileRevalidate && !ctx.l1Stale) {
             this.observer.request(prefix, 'l2', 'stale');
@@ -405,8 +406,7 @@ export class TwoTierCache {
       const now = Date.now();
       if (found.entry && now < found.entry.freshUntil) {
         this.observer.coalesced(key.prefix);
-        const storedL1 = this.fillL1(key, found.entry, ctx.startSeq);
-        return { kind: 'value', lookup: { value: found.entry.value, source: 'l2', stale: false, ttlMs: found.entry.freshUntil - now, l2: 'hit', storedL1, storedL2: false } };
+        return { kind: 'value', lookup: this.answerFromL2(key, found.entry, ctx.startSeq, now) };
       }
       // The winner finished without leaving a value (its write lost to an invalidation): load now.
       if (await l2.tryLock(key.full, token, this.options.lockTtlMs)) {
@@ -416,13 +416,18 @@ export class TwoTierCache {
         if (recheck.entry && at < recheck.entry.freshUntil) {
           void this.releaseLock(key, token);
           this.observer.coalesced(key.prefix);
-          const storedL1 = this.fillL1(key, recheck.entry, ctx.startSeq);
-          return { kind: 'value', lookup: { value: recheck.entry.value, source: 'l2', stale: false, ttlMs: recheck.entry.freshUntil - at, l2: 'hit', storedL1, storedL2: false } };
+          return { kind: 'value', lookup: this.answerFromL2(key, recheck.entry, ctx.startSeq, at) };
         }
         return { kind: 'load', token, version: recheck.version };
       }
     }
     return version === undefined ? { kind: 'load' } : { kind: 'load', version };
+  }
+
+  /** A fresh entry found in L2: it fills L1 (unless invalidated meanwhile) and answers. */
+  private answerFromL2<T>(key: CacheKey, entry: CacheEntry<T>, startSeq: number, now: number): Lookup<T> {
+    const storedL1 = this.fillL1(key, entry, startSeq);
+    return { value: entry.value, source: 'l2', stale: false, ttlMs: entry.freshUntil - now, l2: 'hit', storedL1, storedL2: false };
   }
 
   private async readL2<T>(key: CacheKey): Promise<{ entry: CacheEntry<T> | undefined; version: string }> {

@@ -30,38 +30,37 @@ function validationProblem(c: Context, target: string, error: ZodError): Respons
   return problemResponse(c, problem(400, 'validation', 'Invalid request', `${errors.length} invalid ${where} value(s)`, { errors }));
 }
 
-type GetInput = { param?: ZodType; query?: ZodType };
-type Parsed<I extends GetInput> = { param: I['param'] extends ZodType ? output<I['param']> : undefined; query: I['query'] extends ZodType ? output<I['query']> : undefined };
+type HotRoute = RouteConfig & { method: 'get'; request?: { params?: ZodType; query?: ZodType } };
+type Output<S> = S extends ZodType ? output<S> : undefined;
+type Parsed<R extends HotRoute> = { param: Output<NonNullable<R['request']>['params']>; query: Output<NonNullable<R['request']>['query']> };
 
 /**
- * A cached GET route on the hot path: documented in /openapi.json from the same schemas, but
- * validated synchronously in the handler. The generic validator middleware costs an async hop per
- * request, a measurable share of an L1 hit (BENCHMARKS.md); errors are the same 400 problems.
+ * A cached GET route on the hot path: documented in /openapi.json and validated with the
+ * schemas of its route definition, but synchronously in the handler. The generic validator
+ * middleware costs an async hop per request, a measurable share of an L1 hit (BENCHMARKS.md);
+ * errors are the same 400 problems.
  */
-export function hotGet<I extends GetInput>(
-  app: ShopApp,
-  route: RouteConfig & { method: 'get'; request?: { params?: I['param']; query?: I['query'] } },
-  schemas: I,
-  handler: (c: Context, input: Parsed<I>) => Response | Promise<Response>,
-): void {
+export function hotGet<R extends HotRoute>(app: ShopApp, route: R, handler: (c: Context, input: Parsed<R>) => Response | Promise<Response>): void {
   app.openAPIRegistry.registerPath(route);
   const honoPath = route.path.replace(/\{([^}]+)\}/g, ':$1');
+  const paramSchema = route.request?.params;
+  const querySchema = route.request?.query;
   app.get(honoPath, (c) => {
     let param: unknown;
     let query: unknown;
-    if (schemas.param) {
-      const r = schemas.param.safeParse(c.req.param());
+    if (paramSchema) {
+      const r = paramSchema.safeParse(c.req.param());
       if (!r.success) return validationProblem(c, 'param', r.error);
       param = r.data;
     }
-    if (schemas.query) {
+    if (querySchema) {
       // As Hono's validator does: a key given once is a string, a repeated key an array (which the schemas refuse).
       const raw = Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
-      const r = schemas.query.safeParse(raw);
+      const r = querySchema.safeParse(raw);
       if (!r.success) return validationProblem(c, 'query', r.error);
       query = r.data;
     }
-    return handler(c, { param, query } as Parsed<I>);
+    return handler(c, { param, query } as Parsed<R>);
   });
 }
 

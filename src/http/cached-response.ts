@@ -15,7 +15,7 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
  * Writes a cached snapshot as the response: bytes as they were serialized at load time, its
  * ETag (304 when the client has it), Cache-Control for the route and Cache-Status for the tiers.
  */
-export function sendCached(c: Context, read: CachedRead, cacheControl: string, notFoundDetail: string): Response {
+function sendCached(c: Context, read: CachedRead, cacheControl: string, notFoundDetail: string): Response {
   const status = cacheStatus(read);
   const snapshot = read.value;
   if (snapshot === null) return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });

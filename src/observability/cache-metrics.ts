@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricsStore } from './metrics-registry.ts';
 import { histogramChild } from './histogram-child.ts';
-import { CIRCUIT_STATE_VALUE, type CacheObserver, type CircuitState, type EvictionReason, type InvalidationSource, type L2ErrorKind, type LookupResult, type PrefixRef, type Tier } from '../cache/types.ts';
+import { CIRCUIT_STATE_VALUE, type CacheObserver, type CacheOperation, type CircuitState, type EvictionReason, type InvalidationSource, type L2ErrorKind, type LookupResult, type PrefixRef, type Tier } from '../cache/types.ts';
 import { EVICTION_REASONS, INVALIDATION_SOURCES, L2_ERROR_KINDS, L2_OPERATIONS, LOAD_RESULTS, OPERATIONS, RESULTS, TIERS, l2OperationLabel } from './labels.ts';
 
 /** Buckets from a microsecond (an L1 hit) to a second (a Redis call stuck behind a failover). */
@@ -135,7 +135,7 @@ export class CacheMetrics implements CacheObserver {
     this.evictions[(prefix.index * 2 + TIER_INDEX[tier]) * 4 + REASON_INDEX[reason]]!++;
   }
 
-  operation(prefix: PrefixRef, tier: Tier, op: 'get' | 'set' | 'delete', seconds: number): void {
+  operation(prefix: PrefixRef, tier: Tier, op: CacheOperation, seconds: number): void {
     this.opChildren[prefix.index]?.[TIER_INDEX[tier]]?.[op === 'get' ? 0 : op === 'set' ? 1 : 2]?.observe(seconds);
   }
 

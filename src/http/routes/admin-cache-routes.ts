@@ -4,13 +4,13 @@ import type { CacheMetrics } from '../../observability/cache-metrics.ts';
 import type { PrefixRegistry } from '../../cache/prefix-registry.ts';
 import type { ShopApp } from '../app-env.ts';
 import { sent } from '../app-env.ts';
+import { sendJson } from '../json-response.ts';
 import { problem, problemResponse } from '../problem.ts';
 import { CacheInspectQuery, CacheInvalidateBody, jsonContent, problemContent } from '../schemas.ts';
 
 const tags = ['admin'];
 const security = [{ adminToken: [] }];
 const authProblems = { 401: problemContent('No admin token'), 403: problemContent('Wrong admin token') };
-const noStore = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 /** Cache administration: only reachable through the admin token, like every other write. */
 export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, registry: PrefixRegistry, metrics: CacheMetrics | undefined): void {
@@ -28,7 +28,7 @@ export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, regi
         registry.all().map((p) => [p.name, { freshMs: p.freshMs, graceMs: p.graceMs, jitter: p.jitter, l1: p.l1, staleWhileRevalidate: p.staleWhileRevalidate }]),
       );
       const body = { status: cache.status(), prefixes, counters: metrics?.snapshot() ?? {} };
-      return sent(c.body(JSON.stringify(body), 200, noStore));
+      return sent(sendJson(c, body));
     },
   );
 
@@ -42,7 +42,7 @@ export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, regi
       request: { query: CacheInspectQuery },
       responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'The key in each tier'), 400: problemContent('Invalid key'), ...authProblems },
     }),
-    async (c) => sent(c.body(JSON.stringify(await cache.inspect(c.req.valid('query').key)), 200, noStore)),
+    async (c) => sent(sendJson(c, await cache.inspect(c.req.valid('query').key))),
   );
 
   app.openapi(
@@ -64,7 +64,7 @@ export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, regi
       const keys = (body.keys ?? []).map((k) => cache.key(k.prefix, ...k.parts));
       await cache.invalidate({ keys, ...(body.prefixes ? { prefixes: body.prefixes } : {}), ...(body.tags ? { tags: body.tags } : {}) });
       const invalidated = { keys: keys.map((k) => k.full), prefixes: body.prefixes ?? [], tags: body.tags ?? [] };
-      return sent(c.body(JSON.stringify({ invalidated }), 200, noStore));
+      return sent(sendJson(c, { invalidated }));
     },
   );
 }

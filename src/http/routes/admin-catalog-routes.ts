@@ -2,15 +2,12 @@ import { createRoute } from '@hono/zod-openapi';
 import type { CatalogService } from '../../shop/catalog-service.ts';
 import type { ShopApp } from '../app-env.ts';
 import { sent } from '../app-env.ts';
+import { sendJson } from '../json-response.ts';
 import { Category, CategoryPatch, NewCategory, NewProduct, Product, ProductIdParam, ProductPatch, SlugParam, jsonContent, problemContent } from '../schemas.ts';
 
 const tags = ['admin'];
 const security = [{ adminToken: [] }];
 const authProblems = { 401: problemContent('No admin token'), 403: problemContent('Wrong admin token') };
-
-function json(c: { body: (b: string, s: 200 | 201, h: Record<string, string>) => Response }, value: unknown, status: 200 | 201 = 200): Response {
-  return c.body(JSON.stringify(value), status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-}
 
 /** Catalogue administration. Each write returns after the cache has dropped what it changed, on every instance. */
 export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService): void {
@@ -24,7 +21,7 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
       request: { body: { ...jsonContent(NewProduct, 'The product'), required: true } },
       responses: { 201: jsonContent(Product, 'Created'), 400: problemContent('Invalid product'), 409: problemContent('SKU or slug taken'), 422: problemContent('Unknown category'), ...authProblems },
     }),
-    async (c) => sent(json(c, await catalog.createProduct(c.req.valid('json')), 201)),
+    async (c) => sent(sendJson(c, await catalog.createProduct(c.req.valid('json')), 201)),
   );
 
   app.openapi(
@@ -37,7 +34,7 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
       request: { params: ProductIdParam, body: { ...jsonContent(ProductPatch, 'Fields to change'), required: true } },
       responses: { 200: jsonContent(Product, 'Updated'), 400: problemContent('Invalid change'), 404: problemContent('No such product'), 422: problemContent('Unknown category'), ...authProblems },
     }),
-    async (c) => sent(json(c, await catalog.updateProduct(c.req.valid('param').id, c.req.valid('json')))),
+    async (c) => sent(sendJson(c, await catalog.updateProduct(c.req.valid('param').id, c.req.valid('json')))),
   );
 
   app.openapi(
@@ -66,7 +63,7 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
       request: { body: { ...jsonContent(NewCategory, 'The category'), required: true } },
       responses: { 201: jsonContent(Category, 'Created'), 400: problemContent('Invalid category'), 409: problemContent('Slug taken'), ...authProblems },
     }),
-    async (c) => sent(json(c, await catalog.createCategory(c.req.valid('json')), 201)),
+    async (c) => sent(sendJson(c, await catalog.createCategory(c.req.valid('json')), 201)),
   );
 
   app.openapi(
@@ -79,7 +76,7 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
       request: { params: SlugParam, body: { ...jsonContent(CategoryPatch, 'Fields to change'), required: true } },
       responses: { 200: jsonContent(Category, 'Updated'), 400: problemContent('Invalid change'), 404: problemContent('No such category'), ...authProblems },
     }),
-    async (c) => sent(json(c, await catalog.updateCategory(c.req.valid('param').slug, c.req.valid('json')))),
+    async (c) => sent(sendJson(c, await catalog.updateCategory(c.req.valid('param').slug, c.req.valid('json')))),
   );
 
   app.openapi(

@@ -29,7 +29,6 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       summary: 'All categories with their product counts',
       responses: { 200: jsonContent(z.object({ items: z.array(Category) }), 'Categories'), 304: { description: 'Not modified' } },
     }),
-    {},
     (c) => sendRead(c, catalog.categories(), CACHE_CONTROL.categories, ''),
   );
 
@@ -43,7 +42,6 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       request: { params: SlugParam },
       responses: { 200: jsonContent(Category, 'The category'), 304: { description: 'Not modified' }, 400: problemContent('Invalid slug'), 404: problemContent('No such category') },
     }),
-    { param: SlugParam },
     (c, { param: { slug } }) => sendRead(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
   );
 
@@ -57,7 +55,6 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       request: { query: ProductQuery },
       responses: { 200: jsonContent(ProductPage, 'A page of products'), 304: { description: 'Not modified' }, 400: problemContent('Invalid query') },
     }),
-    { query: ProductQuery },
     (c, { query }) => sendRead(c, catalog.products(query), CACHE_CONTROL.catalog, ''),
   );
 
@@ -76,7 +73,6 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         400: problemContent('Invalid query'),
       },
     }),
-    { query: PopularQuery },
     (c, { query }) => sendRead(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
   );
 
@@ -90,7 +86,6 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       request: { params: ProductIdParam },
       responses: { 200: jsonContent(Product, 'The product'), 304: { description: 'Not modified' }, 400: problemContent('Not an id'), 404: problemContent('No such product') },
     }),
-    { param: ProductIdParam },
     (c, { param: { id } }) => sendRead(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
   );
 }

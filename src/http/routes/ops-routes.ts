@@ -1,7 +1,7 @@
 import type { ShopApp } from '../app-env.ts';
 import type { MetricsRegistry } from '../../observability/metrics-registry.ts';
 import { problem, problemResponse } from '../problem.ts';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerTokenOf, tokenMatcher } from '../bearer-token.ts';
 
 export type DependencyState = { status: 'up' | 'down' | 'degraded' | 'disabled'; [detail: string]: unknown };
 
@@ -33,11 +33,10 @@ export function registerOpsRoutes(app: ShopApp, readiness: () => Readiness): voi
 
 /** /metrics, on the API port or a port of its own, optionally behind a bearer token. */
 export function registerMetricsRoute(app: ShopApp, metrics: MetricsRegistry, token: string | undefined): void {
-  const expected = token ? createHash('sha256').update(token).digest() : undefined;
+  const matches = token ? tokenMatcher(token) : undefined;
   app.get('/metrics', async (c) => {
-    if (expected) {
-      const presented = createHash('sha256').update((c.req.header('authorization') ?? '').replace(/^Bearer\s+/i, '')).digest();
-      if (!timingSafeEqual(presented, expected)) {
+    if (matches) {
+      if (!matches(bearerTokenOf(c.req.header('authorization')))) {
         return problemResponse(c, problem(401, 'unauthorized', 'Authentication required', 'Send Authorization: Bearer <metrics token>.'), { 'www-authenticate': 'Bearer realm="metrics"' });
       }
     }

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { OrderService } from '../../shop/order-service.ts';
 import type { ShopApp } from '../app-env.ts';
 import { sent } from '../app-env.ts';
+import { sendJson } from '../json-response.ts';
 import { problem, problemResponse } from '../problem.ts';
 import { IdempotencyHeader, NewOrder, Order, OrderIdParam, jsonContent, problemContent } from '../schemas.ts';
 
@@ -29,14 +30,7 @@ export function registerOrderRoutes(app: ShopApp, orders: OrderService): void {
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
       const placed = await orders.place(body, key);
-      return sent(
-        c.body(JSON.stringify(placed.order), 201, {
-          'content-type': 'application/json; charset=utf-8',
-          location: `/api/orders/${placed.order.id}`,
-          'cache-control': 'no-store',
-          ...(placed.created ? {} : { 'idempotency-replayed': 'true' }),
-        }),
-      );
+      return sent(sendJson(c, placed.order, 201, { location: `/api/orders/${placed.order.id}`, ...(placed.created ? {} : { 'idempotency-replayed': 'true' }) }));
     },
   );
 
@@ -53,7 +47,7 @@ export function registerOrderRoutes(app: ShopApp, orders: OrderService): void {
       const { id } = c.req.valid('param');
       const order = orders.find(id);
       if (!order) return sent(problemResponse(c, problem(404, 'not-found', 'Not found', 'order not found')));
-      return sent(c.body(JSON.stringify(order), 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-store' }));
+      return sent(sendJson(c, order, 200, { 'cache-control': 'private, no-store' }));
     },
   );
 }
