@@ -93,7 +93,7 @@ export function createService(options: ServiceOptions): Service {
     instanceId,
   });
   const { cache, l1, l2, bus, redis } = runtime;
-  cacheMetrics?.attachL1({ entries: (i) => l1.entries(i), get bytes() { return l1.bytes; } });
+  cacheMetrics?.attachL1(l1);
 
   const catalogRepo = new CatalogRepository(db);
   const catalog = new CatalogService(catalogRepo, cache);
