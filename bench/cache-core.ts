@@ -3,8 +3,8 @@
  * against a bare lru-cache `get` on the same keys. Prints one JSON line.
  */
 import { performance } from 'node:perf_hooks';
-import { LRUCache, buildL1Cache } from './in-process.ts';
 import { snapshot } from '../src/shop/snapshot.ts';
+import { buildL1Cache, LRUCache } from './in-process.ts';
 
 const KEYS = 4_096;
 const ITERATIONS = 2_000_000;
@@ -21,7 +21,15 @@ for (const key of keys) await bareCache.get(key, loader);
 
 const raw = new LRUCache<string, { value: unknown }>({ max: 50_000 });
 // The options L1MemoryTier gives lru-cache: per-entry TTL and a byte size, which cost on every get.
-const rawTtl = new LRUCache<string, { value: unknown }>({ max: 50_000, maxSize: 64 * 1024 * 1024, sizeCalculation: () => 100, ttlAutopurge: false, allowStale: false, updateAgeOnGet: false, dispose: () => undefined });
+const rawTtl = new LRUCache<string, { value: unknown }>({
+  max: 50_000,
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: () => 100,
+  ttlAutopurge: false,
+  allowStale: false,
+  updateAgeOnGet: false,
+  dispose: () => undefined,
+});
 for (const key of keys) {
   raw.set(key.full, { value });
   rawTtl.set(key.full, { value }, { ttl: 600_000 });
@@ -75,7 +83,13 @@ for (let i = 0; i < 3; i++) {
   viaLru(ITERATIONS / 4);
   viaLruTtl(ITERATIONS / 4);
 }
-const rounds = { cache: [] as number[], cacheWithKey: [] as number[], cacheNoMetrics: [] as number[], lru: [] as number[], lruTtl: [] as number[] };
+const rounds = {
+  cache: [] as number[],
+  cacheWithKey: [] as number[],
+  cacheNoMetrics: [] as number[],
+  lru: [] as number[],
+  lruTtl: [] as number[],
+};
 for (let r = 0; r < ROUNDS; r++) {
   rounds.lru.push(nsPerOp(viaLru));
   rounds.lruTtl.push(nsPerOp(viaLruTtl));

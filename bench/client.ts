@@ -33,7 +33,13 @@ const requests: autocannon.Request[] = mix
       {
         setupRequest: (req) => {
           const r = mix.next();
-          return { ...req, method: r.method, path: r.path, headers: r.headers ?? {}, ...(r.body !== undefined ? { body: r.body } : {}) };
+          return {
+            ...req,
+            method: r.method,
+            path: r.path,
+            headers: r.headers ?? {},
+            ...(r.body !== undefined ? { body: r.body } : {}),
+          };
         },
       },
     ]
@@ -41,7 +47,9 @@ const requests: autocannon.Request[] = mix
 
 const result = await autocannon({ url: spec.url, connections: spec.connections, duration: spec.duration, requests });
 const statusCodes: Record<string, number> = {};
-for (const [code, stats] of Object.entries((result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {})) {
+for (const [code, stats] of Object.entries(
+  (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {},
+)) {
   statusCodes[code] = stats.count;
 }
 const out: ClientResult = {

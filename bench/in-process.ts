@@ -3,10 +3,10 @@ import { LRUCache } from 'lru-cache';
 import { L1MemoryTier } from '../src/cache/l1-memory-tier.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { TwoTierCache } from '../src/cache/two-tier-cache.ts';
+import { type CacheObserver, noopObserver } from '../src/cache/types.ts';
 import { CacheMetrics } from '../src/observability/cache-metrics.ts';
 import { MetricsRegistry } from '../src/observability/metrics-registry.ts';
 import { shopCachePolicies } from '../src/shop/cache-policies.ts';
-import { noopObserver, type CacheObserver } from '../src/cache/types.ts';
 
 export function buildL1Cache(l1: { maxEntries: number; maxBytes: number }, options: { metrics?: boolean } = {}) {
   const registry = new PrefixRegistry(shopCachePolicies());
@@ -14,8 +14,22 @@ export function buildL1Cache(l1: { maxEntries: number; maxBytes: number }, optio
   const cacheMetrics = new CacheMetrics(metrics.registry, registry.labels());
   const observer: CacheObserver = options.metrics === false ? noopObserver : cacheMetrics;
   const tier = new L1MemoryTier(l1, registry, observer);
-  cacheMetrics.attachL1({ entries: (i) => tier.entries(i), get bytes() { return tier.bytes; } });
-  const cache = new TwoTierCache({ registry, l1: tier, observer, lockTtlMs: 2_000, lockWaitMs: 1_000, lockPollMs: 10, maxTags: 10_000, maxPendingInvalidations: 10_000 });
+  cacheMetrics.attachL1({
+    entries: (i) => tier.entries(i),
+    get bytes() {
+      return tier.bytes;
+    },
+  });
+  const cache = new TwoTierCache({
+    registry,
+    l1: tier,
+    observer,
+    lockTtlMs: 2_000,
+    lockWaitMs: 1_000,
+    lockPollMs: 10,
+    maxTags: 10_000,
+    maxPendingInvalidations: 10_000,
+  });
   return { cache, tier, metrics, observer };
 }
 

@@ -3,8 +3,9 @@
  * does) with a byte bound, sampling the accounted size, heap and RSS as it goes. Run with
  * --expose-gc so the final heap figure is after a full collection. Prints one JSON line.
  */
-import { buildL1Cache } from './in-process.ts';
+
 import { snapshot } from '../src/shop/snapshot.ts';
+import { buildL1Cache } from './in-process.ts';
 
 const KEYS = 1_000_000;
 const BOUND = 32 * 1024 * 1024;
@@ -20,7 +21,18 @@ const t0 = Date.now();
 for (let i = 1; i <= KEYS; i++) {
   // A product-like snapshot of ~400 bytes, distinct per key.
   const key = cache.key('product', i);
-  const r = cache.get(key, async () => snapshot({ id: i, sku: `SKU-${i}`, name: `Garden Rose ${i}`, description: 'Long-stem garden roses from a family grower, cut the morning they ship.', price: { amount: 2900 + (i % 500), currency: 'EUR' }, stock: i % 40, category: { slug: 'roses', name: 'Roses' }, attributes: { stems: 21, colour: 'red' } }));
+  const r = cache.get(key, async () =>
+    snapshot({
+      id: i,
+      sku: `SKU-${i}`,
+      name: `Garden Rose ${i}`,
+      description: 'Long-stem garden roses from a family grower, cut the morning they ship.',
+      price: { amount: 2900 + (i % 500), currency: 'EUR' },
+      stock: i % 40,
+      category: { slug: 'roses', name: 'Roses' },
+      attributes: { stems: 21, colour: 'red' },
+    }),
+  );
   if (r instanceof Promise) await r;
   if (tier.bytes > maxAccounted) maxAccounted = tier.bytes;
   if (i % SAMPLE_EVERY === 0) {
@@ -39,7 +51,11 @@ gc?.();
 const beforeEmpty = process.memoryUsage().heapUsed;
 const empty = buildL1Cache({ maxEntries: PREALLOCATED, maxBytes: BOUND });
 gc?.();
-const preallocated = { maxEntries: PREALLOCATED, heapBytes: process.memoryUsage().heapUsed - beforeEmpty, keep: empty.tier.size };
+const preallocated = {
+  maxEntries: PREALLOCATED,
+  heapBytes: process.memoryUsage().heapUsed - beforeEmpty,
+  keep: empty.tier.size,
+};
 const second = samples.slice(samples.length / 2);
 const out = {
   keys: KEYS,
@@ -51,7 +67,10 @@ const out = {
   heapGrowthAfterGc: end.heapUsed - baseHeap,
   heapToAccounted: (end.heapUsed - baseHeap) / tier.bytes,
   rssEnd: end.rss,
-  heapUsedSecondHalf: { min: Math.min(...second.map((s) => s.heapUsed)), max: Math.max(...second.map((s) => s.heapUsed)) },
+  heapUsedSecondHalf: {
+    min: Math.min(...second.map((s) => s.heapUsed)),
+    max: Math.max(...second.map((s) => s.heapUsed)),
+  },
   rssSecondHalf: { min: Math.min(...second.map((s) => s.rss)), max: Math.max(...second.map((s) => s.rss)) },
   seconds,
   preallocated,

@@ -5,14 +5,14 @@
  * against a reference measured in the same run, because the machine is shared and its absolute
  * speed varies from minute to minute.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startRedisCluster, type RedisClusterHandle } from '../src/redis-cluster/index.ts';
+import { type RedisClusterHandle, startRedisCluster } from '../src/redis-cluster/index.ts';
 import type { ClientResult } from './client.ts';
 import type { MixOptions } from './workload.ts';
 
@@ -37,8 +37,17 @@ process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-function startServer(name: string, env: Record<string, string>, options: { tracing?: boolean } = {}): Promise<BenchServer> {
-  const args = ['--import', 'tsx', ...(options.tracing ? ['--import', './src/observability/tracing-bootstrap.ts'] : []), 'bench/server.ts'];
+function startServer(
+  name: string,
+  env: Record<string, string>,
+  options: { tracing?: boolean } = {},
+): Promise<BenchServer> {
+  const args = [
+    '--import',
+    'tsx',
+    ...(options.tracing ? ['--import', './src/observability/tracing-bootstrap.ts'] : []),
+    'bench/server.ts',
+  ];
   const proc = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ADMIN_TOKEN, SEED_PRODUCTS: String(PRODUCTS), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -68,11 +77,23 @@ function startServer(name: string, env: Record<string, string>, options: { traci
 }
 
 const clientCommands = new Set<string>();
-function runClient(spec: { url: string; duration: number; connections?: number; path?: string; mix?: MixOptions }): Promise<ClientResult> {
+function runClient(spec: {
+  url: string;
+  duration: number;
+  connections?: number;
+  path?: string;
+  mix?: MixOptions;
+}): Promise<ClientResult> {
   const arg = JSON.stringify({ connections: CONNECTIONS, ...spec });
-  clientCommands.add(spec.mix ? `node --import tsx bench/client.ts '{"url":…,"connections":${CONNECTIONS},"duration":…,"mix":{…}}'` : `node --import tsx bench/client.ts '{"url":…,"connections":${CONNECTIONS},"duration":${spec.duration},"path":…}'`);
+  clientCommands.add(
+    spec.mix
+      ? `node --import tsx bench/client.ts '{"url":…,"connections":${CONNECTIONS},"duration":…,"mix":{…}}'`
+      : `node --import tsx bench/client.ts '{"url":…,"connections":${CONNECTIONS},"duration":${spec.duration},"path":…}'`,
+  );
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/client.ts', arg], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/client.ts', arg], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.add(proc);
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -85,7 +106,11 @@ function runClient(spec: { url: string; duration: number; connections?: number; 
 }
 
 function runNodeScript(script: string, flags: string[] = []): Record<string, unknown> {
-  const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000 });
+  const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 180_000,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
@@ -133,7 +158,9 @@ function startOtlpSink(): Promise<{ server: Server; url: string; requests: () =>
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => n })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => n }),
+    ),
   );
 }
 
@@ -163,7 +190,17 @@ async function main(): Promise<void> {
     log(`main server at ${main.url}`);
     const [noMetrics, traced, l2Only] = await Promise.all([
       startServer('no-metrics', { ...redisEnv, CACHE_NAMESPACE: 'bnometrics', BENCH_METRICS: 'false' }),
-      startServer('tracing', { ...redisEnv, CACHE_NAMESPACE: 'btracing', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, { tracing: true }),
+      startServer(
+        'tracing',
+        {
+          ...redisEnv,
+          CACHE_NAMESPACE: 'btracing',
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        },
+        { tracing: true },
+      ),
       startServer('l2-only', { ...redisEnv, CACHE_NAMESPACE: 'bl2', CACHE_L1_ENABLED: 'false' }),
     ]);
     servers.push(noMetrics, traced, l2Only);
@@ -182,9 +219,19 @@ async function main(): Promise<void> {
       { label: 'product, L2 hit (L1 disabled)', server: l2Only, path: product, results: [] },
     ];
     const once: Case[] = [
-      { label: 'product, uncached (repository + serialize)', server: main, path: '/bench/uncached/products/42', results: [] },
+      {
+        label: 'product, uncached (repository + serialize)',
+        server: main,
+        path: '/bench/uncached/products/42',
+        results: [],
+      },
       { label: 'catalogue page (24), L1 hit', server: main, path: catalogue, results: [] },
-      { label: 'catalogue page (24), uncached', server: main, path: `/bench/uncached/products?limit=24&category=roses&sort=price_asc`, results: [] },
+      {
+        label: 'catalogue page (24), uncached',
+        server: main,
+        path: `/bench/uncached/products?limit=24&category=roses&sort=price_asc`,
+        results: [],
+      },
       { label: 'search, L1 hit', server: main, path: search, results: [] },
       { label: 'search, uncached', server: main, path: '/bench/uncached/products?q=rose&limit=24', results: [] },
       { label: 'best sellers, L1 hit', server: main, path: popular, results: [] },
@@ -200,7 +247,9 @@ async function main(): Promise<void> {
     log('case 1: HTTP');
     for (let r = 0; r < ROUNDS; r++) {
       for (const c of paired) c.results.push(await runClient({ url: c.server.url, path: c.path, duration: DURATION }));
-      log(`  round ${r + 1}/${ROUNDS}: bare ${fmt(paired[0]!.results[r]!.rps)} req/s, L1 ${fmt(paired[1]!.results[r]!.rps)} req/s`);
+      log(
+        `  round ${r + 1}/${ROUNDS}: bare ${fmt(paired[0]!.results[r]!.rps)} req/s, L1 ${fmt(paired[1]!.results[r]!.rps)} req/s`,
+      );
     }
     for (const c of once) c.results.push(await runClient({ url: c.server.url, path: c.path, duration: DURATION }));
     const exports = sink.requests();
@@ -209,7 +258,15 @@ async function main(): Promise<void> {
     const p99 = (c: Case) => median(c.results.map((x) => x.p99));
     const bad = (c: Case) => c.results.reduce((s, x) => s + x.non2xx + x.errors, 0);
     const [bare, l1, l1NoMetrics, bareNoMetrics, l1Traced, l2] = paired as [Case, Case, Case, Case, Case, Case];
-    const [uncachedProduct, catL1, catUncached, searchL1, searchUncached, popL1, popUncached] = once as [Case, Case, Case, Case, Case, Case, Case];
+    const [uncachedProduct, catL1, catUncached, searchL1, searchUncached, popL1, popUncached] = once as [
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+    ];
     // Ratios are taken round by round between runs made seconds apart, then the median: the
     // host's load drifts over minutes, and a pair measured close together shares most of it.
     const ratio = (x: Case, ref: Case) => median(x.results.map((r, i) => r.rps / ref.results[i]!.rps));
@@ -219,21 +276,51 @@ async function main(): Promise<void> {
 
     // ---- Case 2: cache core, in-process ----
     log('case 2: cache core');
-    const core = runNodeScript('bench/cache-core.ts') as { lruNs: number; lruTtlNs: number; cacheNs: number; cacheWithKeyNs: number; cacheNoMetricsNs: number; iterations: number; rounds: number };
+    const core = runNodeScript('bench/cache-core.ts') as {
+      lruNs: number;
+      lruTtlNs: number;
+      cacheNs: number;
+      cacheWithKeyNs: number;
+      cacheNoMetricsNs: number;
+      iterations: number;
+      rounds: number;
+    };
 
     // ---- Case 3: stampede ----
     log('case 3: stampede');
     const stampedeDb = join(dir, 'stampede.db');
     const stampedeRuns: { name: string; result: Awaited<ReturnType<typeof runStampede>> }[] = [];
-    for (const [variant, env] of [['default CACHE_L2_TIMEOUT_MS (100 ms)', {}], ['CACHE_L2_TIMEOUT_MS=1000, CACHE_LOCK_WAIT_MS=5000', { CACHE_L2_TIMEOUT_MS: '1000', CACHE_LOCK_WAIT_MS: '5000' }]] as const) {
+    for (const [variant, env] of [
+      ['default CACHE_L2_TIMEOUT_MS (100 ms)', {}],
+      [
+        'CACHE_L2_TIMEOUT_MS=1000, CACHE_LOCK_WAIT_MS=5000',
+        { CACHE_L2_TIMEOUT_MS: '1000', CACHE_LOCK_WAIT_MS: '5000' },
+      ],
+    ] as const) {
       const ns = `bstampede${stampedeRuns.length}`;
-      const a = await startServer('stampede-a', { REDIS_CLUSTER_NODES: cluster.seedString, DATABASE_PATH: stampedeDb, CACHE_NAMESPACE: ns, ...env });
+      const a = await startServer('stampede-a', {
+        REDIS_CLUSTER_NODES: cluster.seedString,
+        DATABASE_PATH: stampedeDb,
+        CACHE_NAMESPACE: ns,
+        ...env,
+      });
       servers.push(a);
-      const b = await startServer('stampede-b', { REDIS_CLUSTER_NODES: cluster.seedString, DATABASE_PATH: stampedeDb, CACHE_NAMESPACE: ns, ...env });
+      const b = await startServer('stampede-b', {
+        REDIS_CLUSTER_NODES: cluster.seedString,
+        DATABASE_PATH: stampedeDb,
+        CACHE_NAMESPACE: ns,
+        ...env,
+      });
       servers.push(b);
       // First with new connections (2,000 accepted at once), then again on the kept-alive ones with another cold key.
-      stampedeRuns.push({ name: `${variant}, new connections`, result: await runStampede([a, b], '/api/products?limit=24&category=tulips&sort=newest', 'catalog') });
-      stampedeRuns.push({ name: `${variant}, kept-alive connections`, result: await runStampede([a, b], '/api/products?limit=24&category=peonies&sort=newest', 'catalog') });
+      stampedeRuns.push({
+        name: `${variant}, new connections`,
+        result: await runStampede([a, b], '/api/products?limit=24&category=tulips&sort=newest', 'catalog'),
+      });
+      stampedeRuns.push({
+        name: `${variant}, kept-alive connections`,
+        result: await runStampede([a, b], '/api/products?limit=24&category=peonies&sort=newest', 'catalog'),
+      });
       await Promise.all([a.stop(), b.stop()]);
     }
     const stampede = stampedeRuns[0]!.result;
@@ -245,16 +332,24 @@ async function main(): Promise<void> {
     const mixDuration = Math.max(DURATION, 8);
     for (const share of [0.01, 0.1, 1]) {
       const entries = Math.round(PRODUCTS * share);
-      const s = await startServer(`mix-${entries}`, { ...redisEnv, CACHE_NAMESPACE: `bmix${entries}`, CACHE_L1_MAX_ENTRIES: String(entries) });
+      const s = await startServer(`mix-${entries}`, {
+        ...redisEnv,
+        CACHE_NAMESPACE: `bmix${entries}`,
+        CACHE_L1_MAX_ENTRIES: String(entries),
+      });
       servers.push(s);
       const mix: MixOptions = { products: PRODUCTS, zipf: 1, writeRatio: 0.01, adminToken: ADMIN_TOKEN, seed: 7 };
       await runClient({ url: s.url, duration: 3, mix: { ...mix, seed: 1 } });
       const before = await scrape(s.url);
       const r = await runClient({ url: s.url, duration: mixDuration, mix });
       const d = delta(await scrape(s.url), before);
-      const l1Hit = sumWhere(d, 'cache_requests_total', 'tier="l1"', 'result="hit"') + sumWhere(d, 'cache_requests_total', 'tier="l1"', 'result="stale"');
+      const l1Hit =
+        sumWhere(d, 'cache_requests_total', 'tier="l1"', 'result="hit"') +
+        sumWhere(d, 'cache_requests_total', 'tier="l1"', 'result="stale"');
       const l1All = sumWhere(d, 'cache_requests_total', 'tier="l1"');
-      const l2Hit = sumWhere(d, 'cache_requests_total', 'tier="l2"', 'result="hit"') + sumWhere(d, 'cache_requests_total', 'tier="l2"', 'result="stale"');
+      const l2Hit =
+        sumWhere(d, 'cache_requests_total', 'tier="l2"', 'result="hit"') +
+        sumWhere(d, 'cache_requests_total', 'tier="l2"', 'result="stale"');
       const l2All = sumWhere(d, 'cache_requests_total', 'tier="l2"');
       const loads = sumWhere(d, 'cache_loads_total');
       mixRows.push(
@@ -267,8 +362,17 @@ async function main(): Promise<void> {
     // ---- Case 5: memory ----
     log('case 5: memory');
     const mem = runNodeScript('bench/memory.ts', ['--expose-gc']) as {
-      keys: number; boundBytes: number; maxAccountedBytes: number; cacheSizeBytesMetric: number; entries: number; heapGrowthAfterGc: number; heapToAccounted: number;
-      heapUsedSecondHalf: { min: number; max: number }; rssSecondHalf: { min: number; max: number }; seconds: number; preallocated: { maxEntries: number; heapBytes: number };
+      keys: number;
+      boundBytes: number;
+      maxAccountedBytes: number;
+      cacheSizeBytesMetric: number;
+      entries: number;
+      heapGrowthAfterGc: number;
+      heapToAccounted: number;
+      heapUsedSecondHalf: { min: number; max: number };
+      rssSecondHalf: { min: number; max: number };
+      seconds: number;
+      preallocated: { maxEntries: number; heapBytes: number };
     };
 
     // ---- Report ----
@@ -327,7 +431,9 @@ async function main(): Promise<void> {
       httpRow(popL1, bare),
       httpRow(popUncached, bare, `cached ${(rps(popL1) / rps(popUncached)).toFixed(1)}x`),
       '',
-      'Per-round req/s of the paired cases: ' + paired.map((c) => `${c.label}: ${c.results.map((x) => fmt(x.rps)).join(' / ')}`).join('; ') + '.',
+      'Per-round req/s of the paired cases: ' +
+        paired.map((c) => `${c.label}: ${c.results.map((x) => fmt(x.rps)).join(' / ')}`).join('; ') +
+        '.',
       '',
       '### 2. Cache core (in-process, one L1 hit)',
       '',
@@ -348,7 +454,12 @@ async function main(): Promise<void> {
       '| Run | loader calls (cache_loads_total, both) | coalesced | L2 errors | answers | bodies identical | p50 ms | p99 ms | max ms |',
       '| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |',
       ...stampedeRuns.map(
-        ({ name, result: s }) => `| ${name} \`${s.path}\` | **${s.loads}** | ${fmt(s.coalesced)} | ${fmt(s.l2Errors)} | ${Object.entries(s.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${s.identical} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 1)} |`,
+        ({ name, result: s }) =>
+          `| ${name} \`${s.path}\` | **${s.loads}** | ${fmt(s.coalesced)} | ${fmt(s.l2Errors)} | ${Object.entries(
+            s.statuses,
+          )
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')} | ${s.identical} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 1)} |`,
       ),
       '',
       `### 4. Realistic mix (Zipf s=1 over ${fmt(PRODUCTS)} products, 1% writes)`,
@@ -422,7 +533,18 @@ async function runStampede(instances: BenchServer[], path: string, prefix: strin
   });
   times.sort((x, y) => x - y);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { path, perInstance, loads, coalesced, l2Errors, statuses, identical: bodies.size === 1, p50: q(0.5), p99: q(0.99), max: times[times.length - 1]! };
+  return {
+    path,
+    perInstance,
+    loads,
+    coalesced,
+    l2Errors,
+    statuses,
+    identical: bodies.size === 1,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: times[times.length - 1]!,
+  };
 }
 
 /** BENCHMARKS.md keeps its hand-written part (above the marker) and gets the generated results below it. */

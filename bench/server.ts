@@ -9,8 +9,9 @@
  * Environment: the service's own variables (loadConfig), plus BENCH_METRICS=false to build the
  * service without metrics. Prints `READY <port>` on stdout once it listens; exits on SIGTERM.
  */
-import { serve } from '@hono/node-server';
+
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { loadConfig } from '../src/config/config.ts';
 import { ProductQuery } from '../src/http/schemas.ts';
 import { createLogger } from '../src/observability/logger.ts';

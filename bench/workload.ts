@@ -21,7 +21,7 @@ export class Zipf {
     this.cdf = new Float64Array(n);
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      sum += 1 / Math.pow(k + 1, s);
+      sum += 1 / (k + 1) ** s;
       this.cdf[k] = sum;
     }
     for (let k = 0; k < n; k++) this.cdf[k]! /= sum;
@@ -52,13 +52,65 @@ export function shuffledIds(n: number, random: () => number): Int32Array {
   return ids;
 }
 
-export const CATEGORY_SLUGS = ['roses', 'tulips', 'peonies', 'orchids', 'bouquets', 'wedding', 'house-plants', 'succulents', 'gifts', 'seasonal', 'lilies', 'dried-flowers'] as const;
+export const CATEGORY_SLUGS = [
+  'roses',
+  'tulips',
+  'peonies',
+  'orchids',
+  'bouquets',
+  'wedding',
+  'house-plants',
+  'succulents',
+  'gifts',
+  'seasonal',
+  'lilies',
+  'dried-flowers',
+] as const;
 const SORTS = ['name', 'price_asc', 'price_desc', 'newest'] as const;
 const WORDS = [
-  'rose', 'tulip', 'peony', 'orchid', 'lily', 'bouquet', 'bridal', 'monstera', 'ficus', 'cactus', 'aloe', 'vase', 'candle', 'mimosa', 'lilac',
-  'sunflower', 'lavender', 'pampas', 'classic', 'romance', 'velvet', 'garden', 'nordic', 'provence', 'aurora', 'bloom', 'silk', 'sunny',
+  'rose',
+  'tulip',
+  'peony',
+  'orchid',
+  'lily',
+  'bouquet',
+  'bridal',
+  'monstera',
+  'ficus',
+  'cactus',
+  'aloe',
+  'vase',
+  'candle',
+  'mimosa',
+  'lilac',
+  'sunflower',
+  'lavender',
+  'pampas',
+  'classic',
+  'romance',
+  'velvet',
+  'garden',
+  'nordic',
+  'provence',
+  'aurora',
+  'bloom',
+  'silk',
+  'sunny',
 ];
-const COLOURS = ['red', 'white', 'pink', 'yellow', 'peach', 'purple', 'orange', 'cream', 'burgundy', 'lilac', 'coral', 'mixed'];
+const COLOURS = [
+  'red',
+  'white',
+  'pink',
+  'yellow',
+  'peach',
+  'purple',
+  'orange',
+  'cream',
+  'burgundy',
+  'lilac',
+  'coral',
+  'mixed',
+];
 
 export type RequestKind = 'product' | 'catalog' | 'search' | 'popular' | 'write-price' | 'write-order';
 
@@ -119,16 +171,30 @@ export class Mix {
       const category = cat < CATEGORY_SLUGS.length ? `&category=${CATEGORY_SLUGS[cat]}` : '';
       return { kind: 'catalog', method: 'GET', path: `/api/products?limit=24&sort=${sort}&page=${page}${category}` };
     }
-    if (read < 0.95) return { kind: 'search', method: 'GET', path: `/api/products?q=${encodeURIComponent(this.searches[this.searchRank.next()]!)}` };
+    if (read < 0.95)
+      return {
+        kind: 'search',
+        method: 'GET',
+        path: `/api/products?q=${encodeURIComponent(this.searches[this.searchRank.next()]!)}`,
+      };
     return { kind: 'popular', method: 'GET', path: `/api/products/popular?limit=${this.random() < 0.8 ? 10 : 20}` };
   }
 
   /** Cold keys: each search is new (a random price bound makes it distinct), each id uniform over the catalogue. */
   private scattered(read: number): PlannedRequest {
     // Mostly searches that were never asked before: on a small catalogue even uniform ids end up cached.
-    if (read < 0.2) return { kind: 'product', method: 'GET', path: `/api/products/${1 + Math.floor(this.random() * this.options.products)}` };
+    if (read < 0.2)
+      return {
+        kind: 'product',
+        method: 'GET',
+        path: `/api/products/${1 + Math.floor(this.random() * this.options.products)}`,
+      };
     const word = WORDS[Math.floor(this.random() * WORDS.length)]!;
-    return { kind: 'search', method: 'GET', path: `/api/products?q=${word}&minPrice=${Math.floor(this.random() * 100_000)}` };
+    return {
+      kind: 'search',
+      method: 'GET',
+      path: `/api/products?q=${word}&minPrice=${Math.floor(this.random() * 100_000)}`,
+    };
   }
 
   private productId(): number {
@@ -152,8 +218,14 @@ export class Mix {
       kind: 'write-order',
       method: 'POST',
       path: '/api/orders',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `load-${process.pid}-${Date.now()}-${this.orderSeq}` },
-      body: JSON.stringify({ customer: { name: 'Load Test', email: 'load@example.com' }, items: [{ productId: id, quantity: 1 }] }),
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': `load-${process.pid}-${Date.now()}-${this.orderSeq}`,
+      },
+      body: JSON.stringify({
+        customer: { name: 'Load Test', email: 'load@example.com' },
+        items: [{ productId: id, quantity: 1 }],
+      }),
     };
   }
 }

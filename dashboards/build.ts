@@ -245,7 +245,9 @@ function fieldConfig(spec: PanelSpec): FieldConfig {
   if (spec.min !== undefined) defaults.min = spec.min;
   if (spec.max !== undefined) defaults.max = spec.max;
   if (spec.decimals !== undefined) defaults.decimals = spec.decimals;
-  defaults.color = { mode: spec.thresholds !== undefined || spec.mappings !== undefined ? 'thresholds' : 'palette-classic' };
+  defaults.color = {
+    mode: spec.thresholds !== undefined || spec.mappings !== undefined ? 'thresholds' : 'palette-classic',
+  };
   defaults.thresholds = {
     mode: 'absolute',
     steps: spec.thresholds ?? [{ color: 'green', value: null }],
@@ -491,11 +493,7 @@ const RATIO_THRESHOLDS = [
  */
 function hitRatio(by: string): string {
   const all = `sum by (${by}) (${rate(`cache_requests_total{${FP}}`)})`;
-  return (
-    `(\n  sum by (${by}) (${rate(`cache_requests_total{${FP}, result="hit"}`)})\n  or\n  ${all} * 0\n)\n` +
-    `/\n` +
-    all
-  );
+  return `(\n  sum by (${by}) (${rate(`cache_requests_total{${FP}, result="hit"}`)})\n  or\n  ${all} * 0\n)\n/\n${all}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -511,11 +509,16 @@ export function cacheOverview(): Dashboard {
     tags: ['cache', 'redis'],
     variables: [
       ...jobInstanceVariables('cache_requests_total', 'flower-shop-api'),
-      queryVariable('prefix', 'Key prefix', 'label_values(cache_requests_total{job=~"$job", instance=~"$instance"}, prefix)', {
-        defaultValue: '$__all',
-        includeAll: true,
-        multi: true,
-      }),
+      queryVariable(
+        'prefix',
+        'Key prefix',
+        'label_values(cache_requests_total{job=~"$job", instance=~"$instance"}, prefix)',
+        {
+          defaultValue: '$__all',
+          includeAll: true,
+          multi: true,
+        },
+      ),
     ],
     rows: [
       {
@@ -561,7 +564,8 @@ export function cacheOverview(): Dashboard {
           },
           {
             title: 'L2 errors',
-            description: 'Redis (L2) errors per second by operation and kind (timeout, connection, other). Sustained errors open the circuit breaker.',
+            description:
+              'Redis (L2) errors per second by operation and kind (timeout, connection, other). Sustained errors open the circuit breaker.',
             unit: 'ops',
             w: 8,
             stack: true,
@@ -580,7 +584,8 @@ export function cacheOverview(): Dashboard {
         panels: [
           {
             title: 'Hit ratio by prefix and tier',
-            description: 'hits / (hits + misses + stale) per prefix and tier over time. A sudden drop against the last hour fires CacheHitRatioDropped.',
+            description:
+              'hits / (hits + misses + stale) per prefix and tier over time. A sudden drop against the last hour fires CacheHitRatioDropped.',
             unit: 'percentunit',
             min: 0,
             max: 1,
@@ -618,7 +623,8 @@ export function cacheOverview(): Dashboard {
         panels: [
           {
             title: 'L1 evictions by prefix and reason',
-            description: 'In-process LRU removals per second: size (LRU full), expired (TTL), invalidated (writes or remote invalidation). A jump far above the last hour fires CacheEvictionStorm.',
+            description:
+              'In-process LRU removals per second: size (LRU full), expired (TTL), invalidated (writes or remote invalidation). A jump far above the last hour fires CacheEvictionStorm.',
             unit: 'ops',
             stack: true,
             targets: [
@@ -630,7 +636,8 @@ export function cacheOverview(): Dashboard {
           },
           {
             title: 'L2 evictions by prefix and reason',
-            description: 'Redis removals per second seen through keyspace notifications: evicted (maxmemory policy) and expired (TTL).',
+            description:
+              'Redis removals per second seen through keyspace notifications: evicted (maxmemory policy) and expired (TTL).',
             unit: 'ops',
             stack: true,
             targets: [
@@ -658,13 +665,15 @@ export function cacheOverview(): Dashboard {
           },
           {
             title: 'L1 size',
-            description: 'Approximate bytes held by the in-process LRU per instance (the LRU evicts by size when it reaches its limit).',
+            description:
+              'Approximate bytes held by the in-process LRU per instance (the LRU evicts by size when it reaches its limit).',
             unit: 'bytes',
             targets: [{ expr: `sum by (instance) (cache_size_bytes{${F}, tier="l1"})`, legend: '{{instance}}' }],
           },
           {
             title: 'Loads from the database',
-            description: 'Cache-miss loads (loader calls, i.e. SQLite reads) per second by prefix and result. Errors here surface as 5xx.',
+            description:
+              'Cache-miss loads (loader calls, i.e. SQLite reads) per second by prefix and result. Errors here surface as 5xx.',
             unit: 'ops',
             stack: true,
             targets: [
@@ -682,7 +691,8 @@ export function cacheOverview(): Dashboard {
           },
           {
             title: 'Coalesced requests',
-            description: 'Requests per second that joined an in-flight load for the same key instead of hitting the database (single-flight).',
+            description:
+              'Requests per second that joined an in-flight load for the same key instead of hitting the database (single-flight).',
             unit: 'reqps',
             targets: [
               {
@@ -693,7 +703,8 @@ export function cacheOverview(): Dashboard {
           },
           {
             title: 'Invalidations by source',
-            description: 'Invalidations per second: local (a write on this instance) or remote (pub/sub message from another instance).',
+            description:
+              'Invalidations per second: local (a write on this instance) or remote (pub/sub message from another instance).',
             unit: 'ops',
             targets: [
               {
@@ -752,7 +763,8 @@ export function shopApi(): Dashboard {
         panels: [
           {
             title: '5xx error ratio by route',
-            description: 'Share of requests answered with a 5xx status, per route. Server-side failures: check loads errors and L2 errors on the cache dashboard.',
+            description:
+              'Share of requests answered with a 5xx status, per route. Server-side failures: check loads errors and L2 errors on the cache dashboard.',
             unit: 'percentunit',
             min: 0,
             targets: [
@@ -767,7 +779,8 @@ export function shopApi(): Dashboard {
           },
           {
             title: '4xx error ratio by route',
-            description: 'Share of requests answered with a 4xx status, per route (validation errors, unknown ids, missing admin token).',
+            description:
+              'Share of requests answered with a 4xx status, per route (validation errors, unknown ids, missing admin token).',
             unit: 'percentunit',
             min: 0,
             targets: [
@@ -832,7 +845,9 @@ export function shopApi(): Dashboard {
             description: 'CPU time per second of wall time per instance (1 = one full core).',
             unit: 'percentunit',
             w: 8,
-            targets: [{ expr: `sum by (instance) (${rate(`process_cpu_seconds_total{${F}}`)})`, legend: '{{instance}}' }],
+            targets: [
+              { expr: `sum by (instance) (${rate(`process_cpu_seconds_total{${F}}`)})`, legend: '{{instance}}' },
+            ],
           },
           {
             title: 'Memory',
@@ -846,7 +861,8 @@ export function shopApi(): Dashboard {
           },
           {
             title: 'Event loop lag',
-            description: 'Event loop lag per instance (p99 and current). A blocked loop inflates every latency, including L1.',
+            description:
+              'Event loop lag per instance (p99 and current). A blocked loop inflates every latency, including L1.',
             unit: 's',
             w: 8,
             targets: [
@@ -903,7 +919,10 @@ export function redisCluster(): Dashboard {
         title: 'Nodes',
         description: 'Which nodes are up, their role and the cluster state.',
         panels: [
-          twoStateStat('Up', 'redis_exporter could connect to the node (1) or not (0).', `redis_up{${F}}`, ['down', 'up']),
+          twoStateStat('Up', 'redis_exporter could connect to the node (1) or not (0).', `redis_up{${F}}`, [
+            'down',
+            'up',
+          ]),
           twoStateStat(
             'Cluster state',
             'cluster_state as each node sees it: 1 ok, 0 fail (slots uncovered). Compare with `redis-cli --cluster check`.',
@@ -933,7 +952,8 @@ export function redisCluster(): Dashboard {
         panels: [
           {
             title: 'Memory used and max',
-            description: 'used_memory and maxmemory per node (maxmemory 0 means unlimited). Evictions start when used reaches max.',
+            description:
+              'used_memory and maxmemory per node (maxmemory 0 means unlimited). Evictions start when used reaches max.',
             unit: 'bytes',
             targets: [
               { expr: withRole(`redis_memory_used_bytes{${F}}`), legend: 'used {{instance}} ({{role}})' },
@@ -955,15 +975,20 @@ export function redisCluster(): Dashboard {
           },
           {
             title: 'Evicted keys',
-            description: 'Keys evicted per second per node by the maxmemory policy. The L2 "evicted" eviction reason on the cache dashboard is the application view of this.',
+            description:
+              'Keys evicted per second per node by the maxmemory policy. The L2 "evicted" eviction reason on the cache dashboard is the application view of this.',
             unit: 'ops',
-            targets: [{ expr: withRole(`${rate(`redis_evicted_keys_total{${F}}`)}`), legend: '{{instance}} ({{role}})' }],
+            targets: [
+              { expr: withRole(`${rate(`redis_evicted_keys_total{${F}}`)}`), legend: '{{instance}} ({{role}})' },
+            ],
           },
           {
             title: 'Expired keys',
             description: 'Keys expired per second per node (TTL).',
             unit: 'ops',
-            targets: [{ expr: withRole(`${rate(`redis_expired_keys_total{${F}}`)}`), legend: '{{instance}} ({{role}})' }],
+            targets: [
+              { expr: withRole(`${rate(`redis_expired_keys_total{${F}}`)}`), legend: '{{instance}} ({{role}})' },
+            ],
           },
         ],
       },
@@ -973,7 +998,8 @@ export function redisCluster(): Dashboard {
         panels: [
           {
             title: 'Keyspace hit ratio',
-            description: "Redis's own keyspace_hits / (hits + misses) per node. Differs from the L2 hit ratio on the cache dashboard, which counts per cache lookup.",
+            description:
+              "Redis's own keyspace_hits / (hits + misses) per node. Differs from the L2 hit ratio on the cache dashboard, which counts per cache lookup.",
             unit: 'percentunit',
             min: 0,
             max: 1,
@@ -996,7 +1022,8 @@ export function redisCluster(): Dashboard {
           },
           {
             title: 'Commands per second by node',
-            description: 'Commands processed per second per node and role. Replicas should see only replication traffic.',
+            description:
+              'Commands processed per second per node and role. Replicas should see only replication traffic.',
             unit: 'ops',
             targets: [
               { expr: withRole(`${rate(`redis_commands_processed_total{${F}}`)}`), legend: '{{instance}} ({{role}})' },

@@ -70,11 +70,13 @@ function parse(argv: string[]) {
   });
   const num = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${v}"`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${v}"`);
     return n;
   };
   const scenario = values.scenario;
-  if (scenario !== 'mix' && scenario !== 'cold-start' && scenario !== 'hit-ratio-drop') throw new UsageError(`--scenario must be mix, cold-start or hit-ratio-drop, got "${scenario}"`);
+  if (scenario !== 'mix' && scenario !== 'cold-start' && scenario !== 'hit-ratio-drop')
+    throw new UsageError(`--scenario must be mix, cold-start or hit-ratio-drop, got "${scenario}"`);
   const rawUrl = values.url ?? process.env.LOAD_BASE_URL ?? process.env.BASE_URL ?? 'http://127.0.0.1:3000';
   let url: URL;
   try {
@@ -83,7 +85,8 @@ function parse(argv: string[]) {
     throw new UsageError(`--url is not a URL: "${rawUrl}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--url must be http or https');
-  if (!targetAllowed(url, values['allow-remote'])) throw new UsageError(`refusing to send load to ${url.host}: not loopback (pass --allow-remote if you mean it)`);
+  if (!targetAllowed(url, values['allow-remote']))
+    throw new UsageError(`refusing to send load to ${url.host}: not loopback (pass --allow-remote if you mean it)`);
   return {
     help: values.help,
     base: url.origin,
@@ -130,7 +133,8 @@ export async function runLoad(argv: string[]): Promise<LoadSummary | undefined> 
   if (!(catalogueSize > 0)) throw new Error('the catalogue is empty: nothing to load');
 
   if (opts.scenario === 'cold-start') {
-    if (!opts.adminToken) throw new UsageError('cold-start needs --admin-token (or ADMIN_TOKEN) to invalidate the cache');
+    if (!opts.adminToken)
+      throw new UsageError('cold-start needs --admin-token (or ADMIN_TOKEN) to invalidate the cache');
     const res = await fetch(`${base}/admin/cache/invalidate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${opts.adminToken}`, 'content-type': 'application/json' },
@@ -139,7 +143,13 @@ export async function runLoad(argv: string[]): Promise<LoadSummary | undefined> 
     if (!res.ok) throw new Error(`cache invalidation answered ${res.status}: ${await res.text()}`);
   }
 
-  const mixOptions = { products: catalogueSize, zipf: opts.zipf, writeRatio: opts.writeRatio, adminToken: opts.adminToken, seed: Date.now() & 0xffff };
+  const mixOptions = {
+    products: catalogueSize,
+    zipf: opts.zipf,
+    writeRatio: opts.writeRatio,
+    adminToken: opts.adminToken,
+    seed: Date.now() & 0xffff,
+  };
   const mix = new Mix(mixOptions);
   const scatter = new Mix({ ...mixOptions, scatter: true });
 
@@ -147,7 +157,13 @@ export async function runLoad(argv: string[]): Promise<LoadSummary | undefined> 
   const byRoute: Record<string, number> = {};
   const errors: Record<string, number> = {};
   const tiers: Record<Tier, number> = { l1Hit: 0, l2Hit: 0, miss: 0, stale: 0, none: 0 };
-  const phases = opts.scenario === 'hit-ratio-drop' ? [{ name: 'mix', sent: 0, l1Hit: 0, l2Hit: 0, miss: 0 }, { name: 'scattered', sent: 0, l1Hit: 0, l2Hit: 0, miss: 0 }] : undefined;
+  const phases =
+    opts.scenario === 'hit-ratio-drop'
+      ? [
+          { name: 'mix', sent: 0, l1Hit: 0, l2Hit: 0, miss: 0 },
+          { name: 'scattered', sent: 0, l1Hit: 0, l2Hit: 0, miss: 0 },
+        ]
+      : undefined;
   const latencies: number[] = [];
   let sent = 0;
   let completed = 0;
@@ -164,7 +180,12 @@ export async function runLoad(argv: string[]): Promise<LoadSummary | undefined> 
     byRoute[routeOf(r)] = (byRoute[routeOf(r)] ?? 0) + 1;
     if (phases) phases[phase]!.sent++;
     const t0 = performance.now();
-    const p = fetch(base + r.path, { method: r.method, ...(r.headers ? { headers: r.headers } : {}), ...(r.body !== undefined ? { body: r.body } : {}), signal: AbortSignal.timeout(10_000) })
+    const p = fetch(base + r.path, {
+      method: r.method,
+      ...(r.headers ? { headers: r.headers } : {}),
+      ...(r.body !== undefined ? { body: r.body } : {}),
+      signal: AbortSignal.timeout(10_000),
+    })
       .then(async (res) => {
         await res.arrayBuffer();
         latencies.push(performance.now() - t0);
@@ -177,7 +198,12 @@ export async function runLoad(argv: string[]): Promise<LoadSummary | undefined> 
         }
       })
       .catch((error: unknown) => {
-        const name = error instanceof Error ? (error.cause instanceof Error ? `${error.name}: ${error.cause.message}` : `${error.name}: ${error.message}`) : String(error);
+        const name =
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? `${error.name}: ${error.cause.message}`
+              : `${error.name}: ${error.message}`
+            : String(error);
         errors[name] = (errors[name] ?? 0) + 1;
       })
       .finally(() => {
@@ -206,7 +232,10 @@ export async function runLoad(argv: string[]): Promise<LoadSummary | undefined> 
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 10) / 10 : 0);
+  const q = (p: number) =>
+    latencies.length
+      ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 10) / 10
+      : 0;
   return {
     url: base,
     scenario: opts.scenario,

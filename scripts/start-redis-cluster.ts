@@ -39,7 +39,9 @@ async function main(): Promise<void> {
     cluster.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`Failed to stop cluster cleanly: ${error instanceof Error ? error.stack : String(error)}\n`);
+        process.stderr.write(
+          `Failed to stop cluster cleanly: ${error instanceof Error ? error.stack : String(error)}\n`,
+        );
         process.exit(1);
       },
     );

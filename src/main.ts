@@ -1,9 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server';
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
-import { createLogger } from './observability/logger.ts';
+import { type ServerType, serve } from '@hono/node-server';
+import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { createShopApp } from './http/app-env.ts';
 import { registerMetricsRoute } from './http/routes/ops-routes.ts';
-import { RedisServerMissingError, startRedisCluster, type RedisClusterHandle } from './redis-cluster/index.ts';
+import { createLogger } from './observability/logger.ts';
+import { type RedisClusterHandle, RedisServerMissingError, startRedisCluster } from './redis-cluster/index.ts';
 import { createService } from './service.ts';
 
 /**
@@ -29,12 +29,20 @@ async function main(): Promise<void> {
     try {
       localCluster = await startRedisCluster({ log: (m) => logger.debug(m) });
       config = { ...config, REDIS_CLUSTER_NODES: [...localCluster.seeds] };
-      logger.info({ nodes: localCluster.seedString }, 'started a local Redis Cluster (3 masters, 3 replicas); set REDIS_CLUSTER_NODES to use your own');
+      logger.info(
+        { nodes: localCluster.seedString },
+        'started a local Redis Cluster (3 masters, 3 replicas); set REDIS_CLUSTER_NODES to use your own',
+      );
     } catch (error) {
       if (!(error instanceof RedisServerMissingError)) throw error;
       const banner = '!'.repeat(78);
-      logger.warn({ install: error.message }, 'redis-server is not installed: running on the in-process L1 cache alone');
-      process.stderr.write(`\n${banner}\n  NO REDIS: the cache runs on L1 only; instances will not share a cache.\n  ${error.message}\n${banner}\n\n`);
+      logger.warn(
+        { install: error.message },
+        'redis-server is not installed: running on the in-process L1 cache alone',
+      );
+      process.stderr.write(
+        `\n${banner}\n  NO REDIS: the cache runs on L1 only; instances will not share a cache.\n  ${error.message}\n${banner}\n\n`,
+      );
     }
   }
 
@@ -42,7 +50,10 @@ async function main(): Promise<void> {
   const servers: ServerType[] = [];
   servers.push(
     serve({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-      logger.info({ url: `http://${config.HOST}:${info.port}`, instance: service.instanceId }, 'flower shop API listening');
+      logger.info(
+        { url: `http://${config.HOST}:${info.port}`, instance: service.instanceId },
+        'flower shop API listening',
+      );
     }),
   );
   if (config.METRICS_PORT > 0 && service.metrics) {
@@ -79,7 +90,9 @@ async function main(): Promise<void> {
           }),
       ),
     );
-    await globalThis.__flowerShopTracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'trace flush failed'));
+    await globalThis.__flowerShopTracing
+      ?.shutdown()
+      .catch((error: unknown) => logger.warn({ err: error }, 'trace flush failed'));
     await service.close();
     await localCluster?.stop();
     logger.info('stopped');

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
-import type { Config } from './config/config.ts';
 import { createCache } from './cache/create-cache.ts';
 import { PrefixRegistry } from './cache/prefix-registry.ts';
 import type { TwoTierCache } from './cache/two-tier-cache.ts';
-import { composeObserver, noopObserver, type CacheObserver } from './cache/types.ts';
+import { type CacheObserver, composeObserver, noopObserver } from './cache/types.ts';
+import type { Config } from './config/config.ts';
 import { createHttpApp } from './http/app.ts';
 import type { ShopApp } from './http/app-env.ts';
 import type { DependencyState, Readiness } from './http/routes/ops-routes.ts';
@@ -16,7 +16,7 @@ import { MetricsRegistry } from './observability/metrics-registry.ts';
 import { shopCachePolicies } from './shop/cache-policies.ts';
 import { CatalogRepository } from './shop/catalog-repository.ts';
 import { CatalogService } from './shop/catalog-service.ts';
-import { openDatabase, type Db } from './shop/database.ts';
+import { type Db, openDatabase } from './shop/database.ts';
 import { OrderRepository } from './shop/order-repository.ts';
 import { OrderService } from './shop/order-service.ts';
 import { seedIfEmpty } from './shop/seed.ts';
@@ -54,11 +54,18 @@ export function createService(options: ServiceOptions): Service {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const instanceId = options.instanceId ?? randomUUID();
   const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
-  if (seedIfEmpty(db, { products: config.SEED_PRODUCTS, orders: options.seedOrders ?? Math.ceil(config.SEED_PRODUCTS * 0.6) })) {
+  if (
+    seedIfEmpty(db, {
+      products: config.SEED_PRODUCTS,
+      orders: options.seedOrders ?? Math.ceil(config.SEED_PRODUCTS * 0.6),
+    })
+  ) {
     logger.info({ products: config.SEED_PRODUCTS }, 'seeded an empty catalogue');
   }
 
-  const policies = shopCachePolicies(config.CACHE_TTL_SCALE).map((p) => (config.CACHE_L1_ENABLED ? p : { ...p, l1: false }));
+  const policies = shopCachePolicies(config.CACHE_TTL_SCALE).map((p) =>
+    config.CACHE_L1_ENABLED ? p : { ...p, l1: false },
+  );
   const registry = new PrefixRegistry(policies);
   const metricsRegistry = options.metrics === false ? undefined : new MetricsRegistry({ defaultMetrics: true });
   const cacheMetrics = metricsRegistry ? new CacheMetrics(metricsRegistry.registry, registry.labels()) : undefined;
@@ -114,11 +121,21 @@ export function createService(options: ServiceOptions): Service {
       const s = l2.status();
       const busStatus = bus?.status();
       const healthy = s.circuit === 'closed' && s.clusterStatus === 'ready' && (busStatus?.healthy ?? true);
-      checks.redis = { status: healthy ? 'up' : 'degraded', ...s, bus: busStatus, pendingInvalidations: cache.pendingInvalidations };
+      checks.redis = {
+        status: healthy ? 'up' : 'degraded',
+        ...s,
+        bus: busStatus,
+        pendingInvalidations: cache.pendingInvalidations,
+      };
     } else {
       checks.redis = { status: 'disabled', detail: 'no Redis Cluster configured: L1 only' };
     }
-    const status = draining || checks.sqlite.status !== 'up' ? 'unavailable' : checks.redis.status === 'degraded' ? 'degraded' : 'ready';
+    const status =
+      draining || checks.sqlite.status !== 'up'
+        ? 'unavailable'
+        : checks.redis.status === 'degraded'
+          ? 'degraded'
+          : 'ready';
     return { status, checks: draining ? { ...checks, shutdown: { status: 'down', detail: 'draining' } } : checks };
   };
 
@@ -132,9 +149,16 @@ export function createService(options: ServiceOptions): Service {
     adminToken: config.ADMIN_TOKEN,
     maxBodyBytes: config.MAX_BODY_BYTES,
     tracing,
-    metrics: metricsRegistry && cacheMetrics
-      ? { registry: metricsRegistry, http: new HttpMetrics(metricsRegistry.registry), cache: cacheMetrics, servedOnApiPort: config.METRICS_PORT === 0, token: config.METRICS_TOKEN }
-      : undefined,
+    metrics:
+      metricsRegistry && cacheMetrics
+        ? {
+            registry: metricsRegistry,
+            http: new HttpMetrics(metricsRegistry.registry),
+            cache: cacheMetrics,
+            servedOnApiPort: config.METRICS_PORT === 0,
+            token: config.METRICS_TOKEN,
+          }
+        : undefined,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
 

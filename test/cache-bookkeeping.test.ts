@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildKey, prefixNameOf, RedisKeyspace, MAX_ENCODED_ID_LENGTH } from '../src/cache/cache-key.ts';
+import { CorruptEntryError, deserializeEntry, serializeEntry } from '../src/cache/cache-entry.ts';
+import { buildKey, MAX_ENCODED_ID_LENGTH, prefixNameOf, RedisKeyspace } from '../src/cache/cache-key.ts';
+import { PendingInvalidations } from '../src/cache/pending-invalidations.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { RecentInvalidations } from '../src/cache/recent-invalidations.ts';
-import { PendingInvalidations } from '../src/cache/pending-invalidations.ts';
-import { TagVersions, TooManyTagsError, stampsAreCurrent } from '../src/cache/tag-versions.ts';
-import { deserializeEntry, serializeEntry, CorruptEntryError } from '../src/cache/cache-entry.ts';
+import { stampsAreCurrent, TagVersions, TooManyTagsError } from '../src/cache/tag-versions.ts';
 import { cacheStatus } from '../src/http/cache-status.ts';
 import { etagMatches } from '../src/http/cached-response.ts';
 import { toFtsQuery } from '../src/shop/catalog-repository.ts';
@@ -107,10 +107,18 @@ describe('HTTP cache headers', () => {
   const base = { value: null, stale: false, ttlMs: 30_500, storedL1: false, storedL2: false } as const;
   it('writes RFC 9211 Cache-Status with the tier nearest the origin first', () => {
     expect(cacheStatus({ ...base, source: 'l1', l2: 'skipped' })).toBe('shop-l1; hit; ttl=30');
-    expect(cacheStatus({ ...base, source: 'l2', l2: 'hit', storedL1: true })).toBe('shop-l2; hit; ttl=30, shop-l1; fwd=miss; stored');
-    expect(cacheStatus({ ...base, source: 'origin', l2: 'miss', storedL1: true, storedL2: true })).toBe('shop-l2; fwd=miss; stored, shop-l1; fwd=miss; stored');
-    expect(cacheStatus({ ...base, source: 'origin', l2: 'unavailable', storedL1: true })).toBe('shop-l2; fwd=miss; detail=unavailable, shop-l1; fwd=miss; stored');
-    expect(cacheStatus({ ...base, source: 'l1', l2: 'skipped', stale: true, ttlMs: -2_000 })).toBe('shop-l1; hit; ttl=-2; detail=stale');
+    expect(cacheStatus({ ...base, source: 'l2', l2: 'hit', storedL1: true })).toBe(
+      'shop-l2; hit; ttl=30, shop-l1; fwd=miss; stored',
+    );
+    expect(cacheStatus({ ...base, source: 'origin', l2: 'miss', storedL1: true, storedL2: true })).toBe(
+      'shop-l2; fwd=miss; stored, shop-l1; fwd=miss; stored',
+    );
+    expect(cacheStatus({ ...base, source: 'origin', l2: 'unavailable', storedL1: true })).toBe(
+      'shop-l2; fwd=miss; detail=unavailable, shop-l1; fwd=miss; stored',
+    );
+    expect(cacheStatus({ ...base, source: 'l1', l2: 'skipped', stale: true, ttlMs: -2_000 })).toBe(
+      'shop-l1; hit; ttl=-2; detail=stale',
+    );
   });
 
   it('matches If-None-Match weakly, in lists and with *', () => {

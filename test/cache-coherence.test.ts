@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deferred, startTestCache } from './harness/cache.ts';
-import { adminHeaders, startTestService, testNamespace, waitFor, type TestService } from './harness/service.ts';
+import { adminHeaders, startTestService, type TestService, testNamespace, waitFor } from './harness/service.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
 
@@ -17,7 +17,8 @@ describe('coherence between instances sharing the L2', () => {
     await a?.close();
   });
 
-  const priceOn = async (s: TestService, id: number) => ((await (await s.request(`/api/products/${id}`)).json()) as { price: { amount: number } }).price.amount;
+  const priceOn = async (s: TestService, id: number) =>
+    ((await (await s.request(`/api/products/${id}`)).json()) as { price: { amount: number } }).price.amount;
 
   it('shows a price change made through A on B within 100 ms', async () => {
     const id = 11;
@@ -26,7 +27,11 @@ describe('coherence between instances sharing the L2', () => {
       await priceOn(b, id);
       expect((await b.request(`/api/products/${id}`)).headers.get('cache-status')).toMatch(/^shop-l1; hit/);
       const price = 12_300 + round;
-      const res = await a.request(`/admin/products/${id}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ price: { amount: price, currency: 'EUR' } }) });
+      const res = await a.request(`/admin/products/${id}`, {
+        method: 'PATCH',
+        headers: adminHeaders,
+        body: JSON.stringify({ price: { amount: price, currency: 'EUR' } }),
+      });
       expect(res.status).toBe(200);
       const written = Date.now();
       await waitFor(async () => (await priceOn(b, id)) === price, 1_000, 'B to serve the new price', 2);
@@ -57,7 +62,11 @@ describe('coherence between instances sharing the L2', () => {
     try {
       for (let round = 1; round <= 25; round++) {
         const price = 10_000 + round;
-        const res = await a.request(`/admin/products/${id}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ price: { amount: price, currency: 'EUR' } }) });
+        const res = await a.request(`/admin/products/${id}`, {
+          method: 'PATCH',
+          headers: adminHeaders,
+          body: JSON.stringify({ price: { amount: price, currency: 'EUR' } }),
+        });
         expect(res.status).toBe(200);
         const t0 = Date.now();
         await waitFor(async () => (await priceOn(b, id)) === price, 1_000, `B to serve ${price}`, 2);
@@ -141,7 +150,11 @@ describe('read-during-write race', () => {
     }
     version = 'v2';
     await a.cache.invalidate({ tags: ['alpha:group'] });
-    await waitFor(() => b.cache.get(pages[0]!, async () => version, { tags: ['alpha:group'] }) instanceof Promise, 500, 'B to see the tag bump');
+    await waitFor(
+      () => b.cache.get(pages[0]!, async () => version, { tags: ['alpha:group'] }) instanceof Promise,
+      500,
+      'B to see the tag bump',
+    );
     for (const k of pages) {
       expect((await a.cache.get(k, async () => version, { tags: ['alpha:group'] })).value).toBe('v2');
       expect((await b.cache.get(k, async () => version, { tags: ['alpha:group'] })).value).toBe('v2');

@@ -4,8 +4,8 @@
  * and the L1 gauges match what L1 holds. Read from the exposition text, through the service.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminHeaders, startTestService, testNamespace, waitFor, type TestService } from './harness/service.ts';
-import { parseExposition, valueOf, valueOrZero, type Labels, type Sample } from './helpers/prometheus-server.ts';
+import { adminHeaders, startTestService, type TestService, testNamespace, waitFor } from './harness/service.ts';
+import { type Labels, parseExposition, type Sample, sampleValue, valueOrZero } from './helpers/prometheus-server.ts';
 
 async function scrape(svc: TestService): Promise<Sample[]> {
   const res = await svc.request('/metrics');
@@ -15,7 +15,7 @@ async function scrape(svc: TestService): Promise<Sample[]> {
 
 /** Change of one series between two scrapes; throws if the series is missing from either. */
 function delta(before: Sample[], after: Sample[], name: string, labels: Labels): number {
-  return valueOf(after, name, labels) - valueOf(before, name, labels);
+  return sampleValue(after, name, labels) - sampleValue(before, name, labels);
 }
 
 const req = (tier: string, result: string, prefix = 'product') => ({ tier, prefix, result });
@@ -63,8 +63,11 @@ describe('two instances sharing a namespace', () => {
     expect(delta(before, after, 'cache_coalesced_requests_total', { prefix: 'product' })).toBe(0);
     // The load's duration is observed once, with the load (prom-client creates the histogram series on first use).
     const loadCount = { prefix: 'product' };
-    expect(valueOf(after, 'cache_load_duration_seconds_count', loadCount) - valueOrZero(before, 'cache_load_duration_seconds_count', loadCount)).toBe(1);
-    expect(valueOf(after, 'cache_l2_circuit_state')).toBe(0);
+    expect(
+      sampleValue(after, 'cache_load_duration_seconds_count', loadCount) -
+        valueOrZero(before, 'cache_load_duration_seconds_count', loadCount),
+    ).toBe(1);
+    expect(sampleValue(after, 'cache_l2_circuit_state')).toBe(0);
   });
 
   it('the other instance reading it misses L1, hits L2 and does not load', async () => {
@@ -76,13 +79,17 @@ describe('two instances sharing a namespace', () => {
     expect(delta(before, after, 'cache_requests_total', req('l2', 'hit'))).toBe(1);
     expect(delta(before, after, 'cache_requests_total', req('l2', 'miss'))).toBe(0);
     expect(delta(before, after, 'cache_loads_total', { prefix: 'product', result: 'success' })).toBe(0);
-    expect(valueOf(after, 'cache_entries', { tier: 'l1', prefix: 'product' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'cache_entries', { tier: 'l1', prefix: 'product' })).toBeGreaterThanOrEqual(1);
   });
 
   it('an admin PATCH counts a local invalidation here, a remote one there, and an "invalidated" L1 eviction on both', async () => {
     const aBefore = await scrape(a);
     const bBefore = await scrape(b);
-    const res = await a.request('/admin/products/17', { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ stock: 42 }) });
+    const res = await a.request('/admin/products/17', {
+      method: 'PATCH',
+      headers: adminHeaders,
+      body: JSON.stringify({ stock: 42 }),
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
 
@@ -118,7 +125,9 @@ describe('two instances sharing a namespace', () => {
   it('concurrent reads of a cold key: one load, the others counted as coalesced', async () => {
     const before = await scrape(a);
     // In-process requests all reach the cache before the first one's Redis round trip returns.
-    const responses = await Promise.all(Array.from({ length: 10 }, () => Promise.resolve(a.service.app.request('/api/products/23'))));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => Promise.resolve(a.service.app.request('/api/products/23'))),
+    );
     for (const r of responses) {
       expect(r.status).toBe(200);
       await r.arrayBuffer();
@@ -149,9 +158,9 @@ describe('L1 bounded to 5 entries', () => {
     expect(delta(before, after, 'cache_evictions_total', evict('l1', 'size'))).toBe(20 - 5);
     expect(delta(before, after, 'cache_evictions_total', evict('l1', 'expired'))).toBe(0);
     expect(delta(before, after, 'cache_evictions_total', evict('l1', 'invalidated'))).toBe(0);
-    expect(valueOf(after, 'cache_entries', { tier: 'l1', prefix: 'product' })).toBe(5);
+    expect(sampleValue(after, 'cache_entries', { tier: 'l1', prefix: 'product' })).toBe(5);
     for (const prefix of ['category', 'catalog', 'search', 'popular', 'other']) {
-      expect(valueOf(after, 'cache_entries', { tier: 'l1', prefix })).toBe(0);
+      expect(sampleValue(after, 'cache_entries', { tier: 'l1', prefix })).toBe(0);
     }
 
     // The byte gauge equals the sizes of the entries L1 still holds: the 5 most recent.
@@ -163,7 +172,7 @@ describe('L1 bounded to 5 entries', () => {
       bytes += body.l1.bytes ?? 0;
     }
     expect(bytes).toBeGreaterThan(0);
-    expect(valueOf(after, 'cache_size_bytes', { tier: 'l1' })).toBe(bytes);
+    expect(sampleValue(after, 'cache_size_bytes', { tier: 'l1' })).toBe(bytes);
   });
 });
 
@@ -193,6 +202,6 @@ describe('short TTLs (CACHE_TTL_SCALE=0.001)', () => {
     expect(delta(before, after, 'cache_requests_total', req('l1', 'miss'))).toBe(1);
     expect(delta(before, after, 'cache_requests_total', req('l1', 'stale'))).toBe(0);
     expect(delta(before, after, 'cache_loads_total', { prefix: 'product', result: 'success' })).toBe(1);
-    expect(valueOf(after, 'cache_entries', { tier: 'l1', prefix: 'product' })).toBe(1);
+    expect(sampleValue(after, 'cache_entries', { tier: 'l1', prefix: 'product' })).toBe(1);
   });
 });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './harness/api-process.ts';
-import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
-import { startTestService, tempDatabase, waitFor, type TestService } from './harness/service.ts';
+import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
+import { startTestService, type TestService, tempDatabase, waitFor } from './harness/service.ts';
 
 describe('Redis unreachable at start-up', () => {
   let cluster: RedisClusterHandle;
@@ -24,13 +24,21 @@ describe('Redis unreachable at start-up', () => {
     const first = await s.request('/api/products/5');
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-status')).toContain('shop-l2; fwd=miss; detail=unavailable');
-    const ready = (await (await s.request('/readyz')).json()) as { status: string; checks: { redis: { status: string } } };
+    const ready = (await (await s.request('/readyz')).json()) as {
+      status: string;
+      checks: { redis: { status: string } };
+    };
     expect(ready.status).toBe('degraded');
     expect(ready.checks.redis.status).toBe('degraded');
 
     await cluster.startAll();
     await cluster.waitForClusterOk(30_000);
-    await waitFor(async () => ((await (await s.request('/readyz')).json()) as { status: string }).status === 'ready', 30_000, 'the service to use the cluster', 100);
+    await waitFor(
+      async () => ((await (await s.request('/readyz')).json()) as { status: string }).status === 'ready',
+      30_000,
+      'the service to use the cluster',
+      100,
+    );
     const later = await s.request('/api/products/6');
     expect(later.headers.get('cache-status')).toBe('shop-l2; fwd=miss; stored, shop-l1; fwd=miss; stored');
   });
@@ -44,13 +52,25 @@ describe('npm start without redis-server on the machine', () => {
     const db = tempDatabase();
     const port = await freePort();
     const child = spawn(join(bin, 'node'), ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: bin, PORT: String(port), DATABASE_PATH: db.path, SEED_PRODUCTS: '50', LOG_LEVEL: 'info', HOME: process.env.HOME ?? '/tmp' },
+      env: {
+        PATH: bin,
+        PORT: String(port),
+        DATABASE_PATH: db.path,
+        SEED_PRODUCTS: '50',
+        LOG_LEVEL: 'info',
+        HOME: process.env.HOME ?? '/tmp',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'the service', 100);
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
+        30_000,
+        'the service',
+        100,
+      );
       const r = await fetch(`http://127.0.0.1:${port}/readyz`);
       const body = (await r.json()) as { status: string; checks: { redis: { status: string } } };
       expect(body.checks.redis.status).toBe('disabled');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCache } from './harness/cache.ts';
 import type { PrefixPolicy } from '../src/cache/prefix-registry.ts';
+import { startTestCache } from './harness/cache.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
 

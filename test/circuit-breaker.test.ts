@@ -5,7 +5,12 @@ import type { CircuitState } from '../src/cache/types.ts';
 function breaker() {
   let now = 0;
   const states: CircuitState[] = [];
-  const b = new CircuitBreaker({ failureThreshold: 3, openMs: 1_000, now: () => now, onStateChange: (s) => states.push(s) });
+  const b = new CircuitBreaker({
+    failureThreshold: 3,
+    openMs: 1_000,
+    now: () => now,
+    onStateChange: (s) => states.push(s),
+  });
   return { b, states, advance: (ms: number) => (now += ms) };
 }
 

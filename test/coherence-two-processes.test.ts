@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startApiProcess, type ApiProcess } from './harness/api-process.ts';
+import { type ApiProcess, startApiProcess } from './harness/api-process.ts';
 import { sharedClusterSeeds } from './harness/redis.ts';
 import { adminHeaders, tempDatabase, testNamespace } from './harness/service.ts';
 
@@ -29,14 +29,16 @@ function startProxy(upstreams: readonly string[]): Promise<Server> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers.set(k, v);
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers.set(k, v);
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
       fetch(upstreams[index]! + (req.url ?? '/'), { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
         .then(async (up) => {
           const out = Buffer.from(await up.arrayBuffer());
           const h: Record<string, string> = { 'x-upstream': String(index) };
           up.headers.forEach((v, k) => {
-            if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive') h[k] = v;
+            if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive')
+              h[k] = v;
           });
           res.writeHead(up.status, h).end(out);
         })
@@ -75,7 +77,8 @@ test('a price written through the balancer shows on the other process (target 10
   const load = Promise.all([
     ...Array.from({ length: 4 }, async (_, loop) => {
       for (let i = 0; loadRunning; i++) {
-        const path = i % 3 === 0 ? `/api/products?page=${(i % 5) + 1}&limit=10` : `/api/products/${((loop * 13 + i) % 40) + 1}`;
+        const path =
+          i % 3 === 0 ? `/api/products?page=${(i % 5) + 1}&limit=10` : `/api/products/${((loop * 13 + i) % 40) + 1}`;
         const res = await fetch(proxyUrl + path);
         await res.arrayBuffer();
         if (res.status !== 200) loadErrors++;
@@ -86,7 +89,10 @@ test('a price written through the balancer shows on the other process (target 10
         const res = await fetch(`${proxyUrl}/api/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ customer: { name: 'Load', email: 'load@example.com' }, items: [{ productId: 100 + (i % 50), quantity: 1 }] }),
+          body: JSON.stringify({
+            customer: { name: 'Load', email: 'load@example.com' },
+            items: [{ productId: 100 + (i % 50), quantity: 1 }],
+          }),
         });
         await res.arrayBuffer();
         if (res.status !== 201 && res.status !== 409) loadErrors++;
@@ -109,7 +115,11 @@ test('a price written through the balancer shows on the other process (target 10
       expect(await priceOf(b.url, id)).toBe(old);
       await priceOf(b.url, id);
       const next = old + 1 + round;
-      const write = await fetch(`${proxyUrl}/admin/products/${id}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ price: { amount: next, currency: 'EUR' } }) });
+      const write = await fetch(`${proxyUrl}/admin/products/${id}`, {
+        method: 'PATCH',
+        headers: adminHeaders,
+        body: JSON.stringify({ price: { amount: next, currency: 'EUR' } }),
+      });
       const returnedAt = performance.now();
       expect(write.status).toBe(200);
       const writer = Number(write.headers.get('x-upstream'));
@@ -129,8 +139,15 @@ test('a price written through the balancer shows on the other process (target 10
       if (oldReads > 0) staleWindows.push(lastOldStart);
       if (seen === undefined || seen >= PROPAGATION_TARGET_MS) {
         // Whether the late one coincided with a bus gap (heartbeat silence) on the reader.
-        const ready = (await (await fetch(`${other.url}/readyz`)).json()) as { checks: { redis?: { bus?: { gaps: number; healthy: boolean } } } };
-        slowRounds.push({ round, ms: seen === undefined ? null : Math.round(seen), oldReads, busGaps: ready.checks.redis?.bus?.gaps ?? null });
+        const ready = (await (await fetch(`${other.url}/readyz`)).json()) as {
+          checks: { redis?: { bus?: { gaps: number; healthy: boolean } } };
+        };
+        slowRounds.push({
+          round,
+          ms: seen === undefined ? null : Math.round(seen),
+          oldReads,
+          busGaps: ready.checks.redis?.bus?.gaps ?? null,
+        });
       }
       expect(seen, `round ${round}: the other process never served the new price`).toBeDefined();
       delays.push(seen!);

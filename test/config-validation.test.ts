@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
+import { SERVICE_ARGS } from './harness/api-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -65,7 +66,13 @@ describe('configuration', () => {
 
   it('lists every bad value in one error, and never echoes the admin token', () => {
     const secret = 'hunter2-secret';
-    const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', ADMIN_TOKEN: secret, REDIS_CLUSTER_NODES: 'nonsense', SEED_PRODUCTS: '-1' });
+    const problems = problemsOf({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      ADMIN_TOKEN: secret,
+      REDIS_CLUSTER_NODES: 'nonsense',
+      SEED_PRODUCTS: '-1',
+    });
     const named = problems.map((p) => p.slice(0, p.indexOf(':')));
     expect(named.sort()).toEqual(['ADMIN_TOKEN', 'LOG_LEVEL', 'PORT', 'REDIS_CLUSTER_NODES', 'SEED_PRODUCTS']);
     expect(problems.find((p) => p.startsWith('ADMIN_TOKEN'))).toMatch(/24 characters/);
@@ -97,7 +104,7 @@ describe('configuration', () => {
 
   it('the service refuses to start on bad configuration: exit code 2 with the problems on stderr', async () => {
     const secret = 'too-short-but-secret';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, SERVICE_ARGS, {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', PORT: 'abc', LOG_LEVEL: 'loud', ADMIN_TOKEN: secret, REDIS_MODE: 'none' },
       stdio: ['ignore', 'pipe', 'pipe'],

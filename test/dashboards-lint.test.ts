@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildDashboards, DASHBOARD_FILES, DASHBOARD_TAG, renderDashboard } from '../dashboards/build.ts';
-import { allDashboardExprs, dashboardFiles, DASHBOARDS_DIR, REPO_ROOT } from './helpers/dashboard-queries.ts';
+import { allDashboardExprs, DASHBOARDS_DIR, dashboardFiles, REPO_ROOT } from './helpers/dashboard-queries.ts';
 
 // ---------------------------------------------------------------------------
 // A small PromQL scanner: enough to find every series selector and range.
@@ -50,7 +50,20 @@ export function tokenize(expr: string): Tok[] {
 }
 
 const LABEL_LIST_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
-const AGGREGATORS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile']);
+const AGGREGATORS = new Set([
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+]);
 const BARE_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'atan2', 'inf', 'nan']);
 
 export interface Selector {
@@ -78,7 +91,9 @@ function matching(toks: Tok[], open: number, o: string, c: string): number {
 }
 
 function unquote(s: string): string {
-  return s.startsWith('`') ? s.slice(1, -1) : (JSON.parse(s.startsWith("'") ? `"${s.slice(1, -1).replace(/"/g, '\\"')}"` : s) as string);
+  return s.startsWith('`')
+    ? s.slice(1, -1)
+    : (JSON.parse(s.startsWith("'") ? `"${s.slice(1, -1).replace(/"/g, '\\"')}"` : s) as string);
 }
 
 export function scan(expr: string): ScanResult {
@@ -117,7 +132,7 @@ export function scan(expr: string): ScanResult {
         continue; // the arguments are scanned as the loop goes on
       }
     }
-    if ((t.kind === 'ident') || (t.kind === 'punct' && t.text === '{')) {
+    if (t.kind === 'ident' || (t.kind === 'punct' && t.text === '{')) {
       const sel: Selector = { metric: t.kind === 'ident' ? t.text : '', matchers: new Map() };
       const open = t.kind === 'ident' ? (next?.text === '{' ? i + 1 : -1) : i;
       if (open >= 0) {
@@ -193,7 +208,9 @@ const PREFIX_METRICS = [
   'cache_invalidations_total',
 ];
 const hasPrefixLabel = (metric: string): boolean =>
-  PREFIX_METRICS.some((m) => metric === m || metric === `${m}_bucket` || metric === `${m}_count` || metric === `${m}_sum`);
+  PREFIX_METRICS.some(
+    (m) => metric === m || metric === `${m}_bucket` || metric === `${m}_count` || metric === `${m}_sum`,
+  );
 
 function allPanels(panels: Panel[] | undefined): Panel[] {
   return (panels ?? []).flatMap((p) => [p, ...allPanels(p.panels)]);
@@ -208,22 +225,25 @@ export function lintDashboard(file: string, d: Dashboard): string[] {
 
   // variables
   const ds = v('datasource');
-  if (ds?.type !== 'datasource' || ds.query !== 'prometheus') problems.push(`${file}: no datasource variable of type datasource / prometheus`);
+  if (ds?.type !== 'datasource' || ds.query !== 'prometheus')
+    problems.push(`${file}: no datasource variable of type datasource / prometheus`);
   for (const name of ['job', 'instance', ...(needsPrefix ? ['prefix'] : [])]) {
     const qv = v(name);
     if (qv?.type !== 'query') {
       problems.push(`${file}: no query variable $${name}`);
       continue;
     }
-    const q = typeof qv.query === 'string' ? qv.query : (qv.query as { query?: string } | undefined)?.query ?? '';
+    const q = typeof qv.query === 'string' ? qv.query : ((qv.query as { query?: string } | undefined)?.query ?? '');
     if (!q.startsWith('label_values(')) problems.push(`${file}: $${name} is not a label_values() query`);
     if (qv.datasource?.uid !== '${datasource}') problems.push(`${file}: $${name} does not query \${datasource}`);
   }
   const prefix = v('prefix');
-  if (needsPrefix && (prefix?.multi !== true || prefix.includeAll !== true)) problems.push(`${file}: $prefix must be multi with All`);
+  if (needsPrefix && (prefix?.multi !== true || prefix.includeAll !== true))
+    problems.push(`${file}: $prefix must be multi with All`);
 
   // identity and links
-  if (d.uid !== DASHBOARD_FILES[file]) problems.push(`${file}: uid ${String(d.uid)} is not ${String(DASHBOARD_FILES[file])}`);
+  if (d.uid !== DASHBOARD_FILES[file])
+    problems.push(`${file}: uid ${String(d.uid)} is not ${String(DASHBOARD_FILES[file])}`);
   if (!(d.tags ?? []).includes(DASHBOARD_TAG)) problems.push(`${file}: missing tag ${DASHBOARD_TAG}`);
   if (!(d.links ?? []).some((l) => l.type === 'dashboards' && (l.tags ?? []).includes(DASHBOARD_TAG))) {
     problems.push(`${file}: no tag link to the ${DASHBOARD_TAG} dashboards`);
@@ -269,13 +289,15 @@ export function lintDashboard(file: string, d: Dashboard): string[] {
         const job = s.matchers.get('job');
         const instance = s.matchers.get('instance');
         if (job?.op !== '=~' || job.value !== '$job') problems.push(`${tw}: ${s.metric} lacks job=~"$job"`);
-        if (instance?.op !== '=~' || instance.value !== '$instance') problems.push(`${tw}: ${s.metric} lacks instance=~"$instance"`);
+        if (instance?.op !== '=~' || instance.value !== '$instance')
+          problems.push(`${tw}: ${s.metric} lacks instance=~"$instance"`);
         if (needsPrefix && hasPrefixLabel(s.metric)) {
           const pm = s.matchers.get('prefix');
           if (pm?.op !== '=~' || pm.value !== '$prefix') problems.push(`${tw}: ${s.metric} lacks prefix=~"$prefix"`);
         }
       }
-      for (const r of res.ranges) if (r !== '$__rate_interval') problems.push(`${tw}: range [${r}] is not [$__rate_interval]`);
+      for (const r of res.ranges)
+        if (r !== '$__rate_interval') problems.push(`${tw}: range [${r}] is not [$__rate_interval]`);
       for (const c of res.calls) {
         if (!['rate', 'irate', 'increase'].includes(c.name)) continue;
         const argText = c.args.map((a) => a.text).join('');
@@ -355,13 +377,30 @@ describe('dashboards', () => {
       expect(cache, m).toContain(`${m}{`);
     }
     const api = exprs('shop-api.json');
-    for (const m of ['http_server_request_duration_seconds_count', 'http_server_request_duration_seconds_bucket', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag']) {
+    for (const m of [
+      'http_server_request_duration_seconds_count',
+      'http_server_request_duration_seconds_bucket',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag',
+    ]) {
       expect(api, m).toContain(m);
     }
     expect(api).toContain('status_code=~"5.."');
     expect(api).toContain('status_code=~"4.."');
     const redis = exprs('redis-cluster.json');
-    for (const m of ['redis_memory_used_bytes', 'redis_memory_max_bytes', 'redis_evicted_keys_total', 'redis_expired_keys_total', 'redis_keyspace_hits_total', 'redis_keyspace_misses_total', 'redis_commands_total', 'redis_connected_clients', 'redis_up', 'redis_instance_info']) {
+    for (const m of [
+      'redis_memory_used_bytes',
+      'redis_memory_max_bytes',
+      'redis_evicted_keys_total',
+      'redis_expired_keys_total',
+      'redis_keyspace_hits_total',
+      'redis_keyspace_misses_total',
+      'redis_commands_total',
+      'redis_connected_clients',
+      'redis_up',
+      'redis_instance_info',
+    ]) {
       expect(redis, m).toContain(`${m}{`);
     }
   });
@@ -379,7 +418,9 @@ describe('dashboards', () => {
 describe('the lint is real: it catches', () => {
   const base = (): Dashboard => load('cache-overview.json');
   const firstTarget = (d: Dashboard): Target => {
-    const t = allPanels(d.panels).find((p) => (p.targets ?? []).length > 0 && (p.targets?.[0]?.expr ?? '').includes('rate('))?.targets?.[0];
+    const t = allPanels(d.panels).find(
+      (p) => (p.targets ?? []).length > 0 && (p.targets?.[0]?.expr ?? '').includes('rate('),
+    )?.targets?.[0];
     if (t === undefined) throw new Error('no target');
     return t;
   };
@@ -393,16 +434,36 @@ describe('the lint is real: it catches', () => {
     expect(mutate(() => undefined)).toEqual([]);
   });
   it('a query that drops the instance filter', () => {
-    expect(mutate((d) => { const t = firstTarget(d); t.expr = (t.expr ?? '').replace(', instance=~"$instance"', ''); }).join('\n')).toMatch(/lacks instance/);
+    expect(
+      mutate((d) => {
+        const t = firstTarget(d);
+        t.expr = (t.expr ?? '').replace(', instance=~"$instance"', '');
+      }).join('\n'),
+    ).toMatch(/lacks instance/);
   });
   it('a query that drops the job filter in one of two selectors', () => {
-    expect(mutate((d) => { const t = firstTarget(d); t.expr = (t.expr ?? '').replace('job=~"$job", ', ''); }).join('\n')).toMatch(/lacks job/);
+    expect(
+      mutate((d) => {
+        const t = firstTarget(d);
+        t.expr = (t.expr ?? '').replace('job=~"$job", ', '');
+      }).join('\n'),
+    ).toMatch(/lacks job/);
   });
   it('a cache query that drops the prefix filter', () => {
-    expect(mutate((d) => { const t = firstTarget(d); t.expr = (t.expr ?? '').replaceAll(', prefix=~"$prefix"', ''); }).join('\n')).toMatch(/lacks prefix/);
+    expect(
+      mutate((d) => {
+        const t = firstTarget(d);
+        t.expr = (t.expr ?? '').replaceAll(', prefix=~"$prefix"', '');
+      }).join('\n'),
+    ).toMatch(/lacks prefix/);
   });
   it('a hard-coded rate window', () => {
-    expect(mutate((d) => { const t = firstTarget(d); t.expr = (t.expr ?? '').replace('[$__rate_interval]', '[5m]'); }).join('\n')).toMatch(/range \[5m\]/);
+    expect(
+      mutate((d) => {
+        const t = firstTarget(d);
+        t.expr = (t.expr ?? '').replace('[$__rate_interval]', '[5m]');
+      }).join('\n'),
+    ).toMatch(/range \[5m\]/);
   });
   it('a missing unit, description or datasource', () => {
     const problems = mutate((d) => {
@@ -423,7 +484,10 @@ describe('the lint is real: it catches', () => {
     ).toMatch(/without exemplars/);
   });
   it('a changed uid or a missing link', () => {
-    const problems = mutate((d) => { d.uid = 'x'; d.links = []; }).join('\n');
+    const problems = mutate((d) => {
+      d.uid = 'x';
+      d.links = [];
+    }).join('\n');
     expect(problems).toMatch(/uid x/);
     expect(problems).toMatch(/no link to flower-shop-api/);
   });
@@ -431,8 +495,15 @@ describe('the lint is real: it catches', () => {
 
 describe('grafana provisioning', () => {
   it('provides the Prometheus (uid prometheus) data source with trace_id exemplars into Tempo (uid tempo)', () => {
-    const doc = parse(readFileSync(join(REPO_ROOT, 'grafana', 'provisioning', 'datasources', 'datasources.yml'), 'utf8')) as {
-      datasources: { uid: string; type: string; url: string; jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid: string }[] } }[];
+    const doc = parse(
+      readFileSync(join(REPO_ROOT, 'grafana', 'provisioning', 'datasources', 'datasources.yml'), 'utf8'),
+    ) as {
+      datasources: {
+        uid: string;
+        type: string;
+        url: string;
+        jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid: string }[] };
+      }[];
     };
     const prom = doc.datasources.find((d) => d.uid === 'prometheus');
     expect(prom?.type).toBe('prometheus');
@@ -441,7 +512,9 @@ describe('grafana provisioning', () => {
   });
 
   it('loads the dashboards from the folder docker-compose mounts them into', () => {
-    const doc = parse(readFileSync(join(REPO_ROOT, 'grafana', 'provisioning', 'dashboards', 'dashboards.yml'), 'utf8')) as {
+    const doc = parse(
+      readFileSync(join(REPO_ROOT, 'grafana', 'provisioning', 'dashboards', 'dashboards.yml'), 'utf8'),
+    ) as {
       providers: { type: string; options: { path: string } }[];
     };
     const path = doc.providers[0]?.options.path ?? '';

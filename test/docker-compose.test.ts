@@ -69,15 +69,30 @@ describe('docker-compose.yml', () => {
     const c = await resolved();
     expect(Object.keys(c.services).sort()).toEqual(
       [
-        'redis-1', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6', 'redis-cluster-init',
-        'api-1', 'api-2', 'proxy', 'redis-exporter', 'prometheus', 'alertmanager', 'grafana',
-        'tempo-init', 'tempo', 'load',
+        'redis-1',
+        'redis-2',
+        'redis-3',
+        'redis-4',
+        'redis-5',
+        'redis-6',
+        'redis-cluster-init',
+        'api-1',
+        'api-2',
+        'proxy',
+        'redis-exporter',
+        'prometheus',
+        'alertmanager',
+        'grafana',
+        'tempo-init',
+        'tempo',
+        'load',
       ].sort(),
     );
     expect(c.services.load?.profiles).toEqual(['load']);
-    expect(JSON.stringify(c.services['redis-cluster-init']?.command ?? '') + readFileSync(join(REPO_ROOT, 'deploy', 'redis-cluster-init.sh'), 'utf8')).toMatch(
-      /--cluster create .*--cluster-replicas 1 --cluster-yes/,
-    );
+    expect(
+      JSON.stringify(c.services['redis-cluster-init']?.command ?? '') +
+        readFileSync(join(REPO_ROOT, 'deploy', 'redis-cluster-init.sh'), 'utf8'),
+    ).toMatch(/--cluster create .*--cluster-replicas 1 --cluster-yes/);
   });
 
   it('pins every pulled image to a version tag', async () => {
@@ -100,7 +115,9 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/python3 make g\+\+/);
     expect(dockerfile).toMatch(/npm ci/);
     expect(dockerfile).toMatch(/CMD \["npm", "start"\]/);
-    const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['node_modules', '.data', '.git']) expect(ignore).toContain(p);
   });
 
@@ -109,14 +126,16 @@ describe('docker-compose.yml', () => {
     let binds = 0;
     for (const [name, s] of Object.entries(c.services)) {
       for (const v of s.volumes ?? []) {
-        const source = typeof v === 'string' ? v.split(':')[0] ?? '' : v.type === 'bind' ? v.source ?? '' : '';
+        const source = typeof v === 'string' ? (v.split(':')[0] ?? '') : v.type === 'bind' ? (v.source ?? '') : '';
         if (!isAbsolute(source)) continue; // named volume
         binds++;
         expect(existsSync(source), `${name}: ${source}`).toBe(true);
       }
       if (s.build !== undefined) {
         const b = typeof s.build === 'string' ? { context: s.build } : s.build;
-        expect(existsSync(join(b.context ?? REPO_ROOT, b.dockerfile ?? 'Dockerfile')), `${name}: Dockerfile`).toBe(true);
+        expect(existsSync(join(b.context ?? REPO_ROOT, b.dockerfile ?? 'Dockerfile')), `${name}: Dockerfile`).toBe(
+          true,
+        );
       }
     }
     expect(binds).toBeGreaterThanOrEqual(8);

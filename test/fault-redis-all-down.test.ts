@@ -1,7 +1,14 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getMetrics, metricValue, percentile, readyz, startApiProcess, type ApiProcess } from './harness/api-process.ts';
-import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
+import {
+  type ApiProcess,
+  getMetrics,
+  metricValue,
+  percentile,
+  readyz,
+  startApiProcess,
+} from './harness/api-process.ts';
+import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
 import { adminHeaders, tempDatabase, testNamespace, waitFor } from './harness/service.ts';
 
 const L2_TIMEOUT_MS = 300;
@@ -14,7 +21,11 @@ async function price(api: ApiProcess, id: number): Promise<{ amount: number; cac
 }
 
 async function setPrice(api: ApiProcess, id: number, amount: number): Promise<void> {
-  const res = await fetch(`${api.url}/admin/products/${id}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ price: { amount, currency: 'EUR' } }) });
+  const res = await fetch(`${api.url}/admin/products/${id}`, {
+    method: 'PATCH',
+    headers: adminHeaders,
+    body: JSON.stringify({ price: { amount, currency: 'EUR' } }),
+  });
   expect(res.status, await res.clone().text()).toBe(200);
   expect(((await res.json()) as { price: { amount: number } }).price.amount).toBe(amount);
 }
@@ -67,15 +78,23 @@ describe('every Redis node down (one API process)', () => {
 
     await cluster.stopAll();
     const downAt = Date.now();
-    await waitFor(async () => metricValue(await getMetrics(api.url), 'cache_l2_circuit_state') === 2, 10_000, 'the L2 circuit to open');
+    await waitFor(
+      async () => metricValue(await getMetrics(api.url), 'cache_l2_circuit_state') === 2,
+      10_000,
+      'the L2 circuit to open',
+    );
     const msToOpen = Date.now() - downAt;
 
     // Every read answers: cached ones from L1, the rest (never read before) from SQLite.
     const reads = [];
     for (let id = 1; id <= 300; id++) reads.push(await timedGet(`${api.url}/api/products/${id}`));
-    for (let page = 1; page <= 10; page++) reads.push(await timedGet(`${api.url}/api/products?sort=price_desc&page=${page}&limit=20`));
+    for (let page = 1; page <= 10; page++)
+      reads.push(await timedGet(`${api.url}/api/products?sort=price_desc&page=${page}&limit=20`));
     expect(reads.filter((r) => r.status !== 200)).toEqual([]);
-    const medianMs = percentile(reads.map((r) => r.ms), 50);
+    const medianMs = percentile(
+      reads.map((r) => r.ms),
+      50,
+    );
     // With the circuit open no request waits for Redis, so requests do not cost a timeout each.
     expect(medianMs).toBeLessThan(L2_TIMEOUT_MS / 3);
 
@@ -91,14 +110,19 @@ describe('every Redis node down (one API process)', () => {
     const order = await fetch(`${api.url}/api/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `outage-${Date.now()}` },
-      body: JSON.stringify({ customer: { name: 'Outage Buyer', email: 'outage@example.com' }, items: [{ productId: 6, quantity: 1 }] }),
+      body: JSON.stringify({
+        customer: { name: 'Outage Buyer', email: 'outage@example.com' },
+        items: [{ productId: 6, quantity: 1 }],
+      }),
     });
     expect(order.status, await order.clone().text()).toBe(201);
     const orderId = ((await order.json()) as { id: string }).id;
     const db = new Database(api.databasePath, { readonly: true });
     try {
       expect(db.prepare('SELECT price_minor FROM products WHERE id = 5').get()).toEqual({ price_minor: 123_45 });
-      expect(db.prepare('SELECT COUNT(*) AS n FROM order_items WHERE order_id = ? AND product_id = 6').get(orderId)).toEqual({ n: 1 });
+      expect(
+        db.prepare('SELECT COUNT(*) AS n FROM order_items WHERE order_id = ? AND product_id = 6').get(orderId),
+      ).toEqual({ n: 1 });
     } finally {
       db.close();
     }
@@ -106,14 +130,34 @@ describe('every Redis node down (one API process)', () => {
     const upAt = Date.now();
     await cluster.startAll();
     await cluster.waitForClusterOk(20_000);
-    await waitFor(async () => (await readyz(api.url)).status === 'ready', 20_000, '/readyz to say ready again without a restart');
+    await waitFor(
+      async () => (await readyz(api.url)).status === 'ready',
+      20_000,
+      '/readyz to say ready again without a restart',
+    );
     const msToReady = Date.now() - upAt;
     expect(metricValue(await getMetrics(api.url), 'cache_l2_circuit_state')).toBe(0);
     // L2 is written again: a key not yet in L1 goes to Redis and is stored there.
     const fresh = await fetch(`${api.url}/api/products?sort=newest&page=3&limit=7`);
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('cache-status')).toMatch(/^shop-l2; fwd=miss; stored/);
-    console.log(JSON.stringify({ test: 'redis-all-down', readsDuringOutage: reads.length, failedReads: 0, medianMsDuringOutage: Math.round(medianMs * 10) / 10, p99MsDuringOutage: Math.round(percentile(reads.map((r) => r.ms), 99) * 10) / 10, msToCircuitOpen: msToOpen, msFromStartAllToReady: msToReady }));
+    console.log(
+      JSON.stringify({
+        test: 'redis-all-down',
+        readsDuringOutage: reads.length,
+        failedReads: 0,
+        medianMsDuringOutage: Math.round(medianMs * 10) / 10,
+        p99MsDuringOutage:
+          Math.round(
+            percentile(
+              reads.map((r) => r.ms),
+              99,
+            ) * 10,
+          ) / 10,
+        msToCircuitOpen: msToOpen,
+        msFromStartAllToReady: msToReady,
+      }),
+    );
   }, 90_000);
 });
 
@@ -151,7 +195,11 @@ describe('invalidation lost during an outage (two API processes, one namespace, 
     const id = 11;
     const old = await cacheOnBoth(id);
     await cluster.stopAll();
-    await waitFor(async () => (await readyz(a.url)).status === 'degraded' && (await readyz(b.url)).status === 'degraded', 10_000, 'both processes to see Redis gone');
+    await waitFor(
+      async () => (await readyz(a.url)).status === 'degraded' && (await readyz(b.url)).status === 'degraded',
+      10_000,
+      'both processes to see Redis gone',
+    );
     const next = old + 1_01;
     await setPrice(a, id, next);
     // The invalidation could not be delivered: B still answers from its L1 (the price of an outage).
@@ -162,28 +210,48 @@ describe('invalidation lost during an outage (two API processes, one namespace, 
     await cluster.startAll();
     await cluster.waitForClusterOk(20_000);
     const ms = await convergesAndStays(b, id, next, back);
-    console.log(JSON.stringify({ test: 'redis-all-down-stale-after-outage', variant: 'stopAll/startAll', bServedOldDuringOutage: bDuringOutage === old, msFromStartAllToNewPriceOnB: ms }));
+    console.log(
+      JSON.stringify({
+        test: 'redis-all-down-stale-after-outage',
+        variant: 'stopAll/startAll',
+        bServedOldDuringOutage: bDuringOutage === old,
+        msFromStartAllToNewPriceOnB: ms,
+      }),
+    );
   }, 90_000);
 
   test('all nodes paused (L2 keeps the old entry): after resume, B serves the new price and never the old one again', async () => {
-    await waitFor(async () => (await readyz(a.url)).status === 'ready' && (await readyz(b.url)).status === 'ready', 20_000, 'both processes ready');
+    await waitFor(
+      async () => (await readyz(a.url)).status === 'ready' && (await readyz(b.url)).status === 'ready',
+      20_000,
+      'both processes ready',
+    );
     const id = 12;
     const old = await cacheOnBoth(id);
     // The old entry is in L2 too; SIGSTOP keeps it there through the outage.
-    const inspect = (await (await fetch(`${a.url}/admin/cache/inspect?key=product:${id}`, { headers: adminHeaders })).json()) as { l2: { present: boolean } };
+    const inspect = (await (
+      await fetch(`${a.url}/admin/cache/inspect?key=product:${id}`, { headers: adminHeaders })
+    ).json()) as { l2: { present: boolean } };
     expect(inspect.l2.present).toBe(true);
 
     const nodes = await cluster.nodes();
     await Promise.all(nodes.map((n) => cluster.pauseNode(n.port)));
     const pausedAt = Date.now();
     try {
-      await waitFor(async () => metricValue(await getMetrics(a.url), 'cache_l2_circuit_state') === 2, 10_000, 'A\'s L2 circuit to open');
+      await waitFor(
+        async () => metricValue(await getMetrics(a.url), 'cache_l2_circuit_state') === 2,
+        10_000,
+        "A's L2 circuit to open",
+      );
       await waitFor(async () => (await readyz(b.url)).status === 'degraded', 10_000, 'B to see its bus silent');
       // Paused nodes never answer: without the open circuit each of these would wait the full L2 timeout.
       const reads = [];
       for (let i = 0; i < 40; i++) reads.push(await timedGet(`${a.url}/api/products?q=rose&page=${i + 1}&limit=5`));
       expect(reads.filter((r) => r.status !== 200)).toEqual([]);
-      const medianMs = percentile(reads.map((r) => r.ms), 50);
+      const medianMs = percentile(
+        reads.map((r) => r.ms),
+        50,
+      );
       expect(medianMs).toBeLessThan(L2_TIMEOUT_MS / 3);
 
       const next = old + 2_02;
@@ -199,7 +267,14 @@ describe('invalidation lost during an outage (two API processes, one namespace, 
       // A must not go back to the old price either (its replayed invalidation removed the L2 entry).
       expect((await price(a, id)).amount).toBe(next);
       console.log(
-        JSON.stringify({ test: 'redis-all-down-stale-after-outage', variant: 'pause/resume', pausedForMs: resumedAt - pausedAt, medianMsWhilePausedCircuitOpen: Math.round(medianMs * 10) / 10, bServedOldDuringOutage: true, msFromResumeToNewPriceOnB: ms }),
+        JSON.stringify({
+          test: 'redis-all-down-stale-after-outage',
+          variant: 'pause/resume',
+          pausedForMs: resumedAt - pausedAt,
+          medianMsWhilePausedCircuitOpen: Math.round(medianMs * 10) / 10,
+          bServedOldDuringOutage: true,
+          msFromResumeToNewPriceOnB: ms,
+        }),
       );
     } finally {
       for (const n of nodes) await cluster.resumeNode(n.port).catch(() => undefined);

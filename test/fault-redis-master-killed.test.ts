@@ -1,7 +1,15 @@
 import calculateSlot from 'cluster-key-slot';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { getMetrics, metricValue, percentile, readyz, runReadLoad, startApiProcess, type ApiProcess } from './harness/api-process.ts';
-import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
+import {
+  type ApiProcess,
+  getMetrics,
+  metricValue,
+  percentile,
+  readyz,
+  runReadLoad,
+  startApiProcess,
+} from './harness/api-process.ts';
+import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
 import { waitFor } from './harness/service.ts';
 
 let cluster: RedisClusterHandle;
@@ -10,7 +18,10 @@ let api: ApiProcess;
 beforeAll(async () => {
   cluster = await startPrivateCluster();
   // L1 off: every read goes to Redis, so the killed master is felt by every request whose key it owns.
-  api = await startApiProcess({ redis: cluster.seedString, env: { CACHE_L1_ENABLED: 'false', CACHE_L2_TIMEOUT_MS: '100' } });
+  api = await startApiProcess({
+    redis: cluster.seedString,
+    env: { CACHE_L1_ENABLED: 'false', CACHE_L2_TIMEOUT_MS: '100' },
+  });
 });
 
 afterAll(async () => {
@@ -27,12 +38,15 @@ test('a master SIGKILLed under read load from another process: no failed read, b
   const probeSlot = calculateSlot(`product:${probeId}`);
   const victim = masters.find((m) => inRanges(probeSlot, m.slotRanges))!;
   expect(victim).toBeDefined();
-  const victimIds = Array.from({ length: 300 }, (_, i) => i + 1).filter((id) => inRanges(calculateSlot(`product:${id}`), victim.slotRanges));
+  const victimIds = Array.from({ length: 300 }, (_, i) => i + 1).filter((id) =>
+    inRanges(calculateSlot(`product:${id}`), victim.slotRanges),
+  );
   expect(victimIds.length).toBeGreaterThan(20);
 
   // Warm L2 (and so the replica) with every product and the catalogue pages the load will read.
   for (let id = 1; id <= 300; id++) expect((await fetch(`${api.url}/api/products/${id}`)).status).toBe(200);
-  for (let page = 1; page <= 12; page++) expect((await fetch(`${api.url}/api/products?page=${page}&limit=24`)).status).toBe(200);
+  for (let page = 1; page <= 12; page++)
+    expect((await fetch(`${api.url}/api/products?page=${page}&limit=24`)).status).toBe(200);
   await cluster.waitForReplicasSynced(10_000);
   expect((await fetch(`${api.url}/api/products/${probeId}`)).headers.get('cache-status')).toMatch(/^shop-l2; hit/);
   const errorsBefore = metricValue(await getMetrics(api.url), 'cache_l2_errors_total');
@@ -56,7 +70,12 @@ test('a master SIGKILLed under read load from another process: no failed read, b
       const cs = res.headers.get('cache-status') ?? '';
       if (killedAt > 0 && Date.now() > killedAt) {
         probeStatuses.push(cs);
-        if (l2BackAt === undefined && cs.startsWith('shop-l2; hit') && probeStatuses.some((s) => !s.startsWith('shop-l2; hit'))) l2BackAt = Date.now();
+        if (
+          l2BackAt === undefined &&
+          cs.startsWith('shop-l2; hit') &&
+          probeStatuses.some((s) => !s.startsWith('shop-l2; hit'))
+        )
+          l2BackAt = Date.now();
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -76,7 +95,7 @@ test('a master SIGKILLed under read load from another process: no failed read, b
 
   // Failover and recovery, bounded: the load may end before the client has noticed the new master.
   await cluster.waitForClusterOk(20_000);
-  await waitFor(() => l2BackAt !== undefined, 20_000, 'an L2 hit on the killed master\'s slots after failover');
+  await waitFor(() => l2BackAt !== undefined, 20_000, "an L2 hit on the killed master's slots after failover");
   probing = false;
   await prober;
   const promoted = (await cluster.masters()).find((m) => inRanges(probeSlot, m.slotRanges));
@@ -97,7 +116,13 @@ test('a master SIGKILLed under read load from another process: no failed read, b
     p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
     p99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
     maxMs: Math.round(Math.max(...latencies)),
-    p99AfterKillMs: Math.round(percentile(afterKill.map((s) => s.ms), 99) * 10) / 10,
+    p99AfterKillMs:
+      Math.round(
+        percentile(
+          afterKill.map((s) => s.ms),
+          99,
+        ) * 10,
+      ) / 10,
     servedWithoutL2HitAfterKill: degraded.length,
     l2Errors: l2ErrorsDuringFault,
     msFromKillToL2HitOnKilledSlots: l2BackAt! - killedAt,

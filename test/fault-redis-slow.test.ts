@@ -1,9 +1,16 @@
 import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { percentile, readyz, runReadLoad, startApiProcess, type ApiProcess, type LoadSample } from './harness/api-process.ts';
 import type { RedisClusterNodeInfo } from '../src/redis-cluster/index.ts';
-import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
+import {
+  type ApiProcess,
+  type LoadSample,
+  percentile,
+  readyz,
+  runReadLoad,
+  startApiProcess,
+} from './harness/api-process.ts';
+import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
 import { waitFor } from './harness/service.ts';
 
 const L2_TIMEOUT_MS = 100;
@@ -20,7 +27,10 @@ let api: ApiProcess;
 beforeAll(async () => {
   cluster = await startPrivateCluster();
   // L1 off, so every read of a key on the slow master has to ask it.
-  api = await startApiProcess({ redis: cluster.seedString, env: { CACHE_L1_ENABLED: 'false', CACHE_L2_TIMEOUT_MS: String(L2_TIMEOUT_MS) } });
+  api = await startApiProcess({
+    redis: cluster.seedString,
+    env: { CACHE_L1_ENABLED: 'false', CACHE_L2_TIMEOUT_MS: String(L2_TIMEOUT_MS) },
+  });
 });
 
 afterAll(async () => {
@@ -33,7 +43,9 @@ const inRanges = (slot: number, ranges: readonly [number, number][]) => ranges.s
 async function victimWithIds(): Promise<{ victim: RedisClusterNodeInfo; ids: number[] }> {
   const masters = await cluster.masters();
   const victim = masters[0]!;
-  const ids = Array.from({ length: 300 }, (_, i) => i + 1).filter((id) => inRanges(calculateSlot(`product:${id}`), victim.slotRanges));
+  const ids = Array.from({ length: 300 }, (_, i) => i + 1).filter((id) =>
+    inRanges(calculateSlot(`product:${id}`), victim.slotRanges),
+  );
   for (const id of ids) expect((await fetch(`${api.url}/api/products/${id}`)).status).toBe(200);
   return { victim, ids };
 }
@@ -68,14 +80,24 @@ test('DEBUG SLEEP 2 on a master: reads of its keys still answer within the L2 ti
     // Not awaited before the load: the node is blocked for 2 s while requests arrive.
     const sleeping = blocker.call('DEBUG', 'SLEEP', '2');
     await new Promise((r) => setTimeout(r, 50));
-    const samples = await runReadLoad({ baseUrl: api.url, concurrency: 8, durationMs: 1_800, nextPath: (loop, i) => `/api/products/${ids[(loop * 31 + i) % ids.length]}` });
+    const samples = await runReadLoad({
+      baseUrl: api.url,
+      concurrency: 8,
+      durationMs: 1_800,
+      nextPath: (loop, i) => `/api/products/${ids[(loop * 31 + i) % ids.length]}`,
+    });
     await sleeping;
     check(samples, 'DEBUG SLEEP 2');
   } finally {
     blocker.disconnect();
   }
   await waitFor(async () => (await readyz(api.url)).status === 'ready', 15_000, 'readiness after the node woke up');
-  await waitFor(async () => ((await fetch(`${api.url}/api/products/${ids[0]}`)).headers.get('cache-status') ?? '').startsWith('shop-l2; hit'), 15_000, 'L2 hits on the slow master again');
+  await waitFor(
+    async () =>
+      ((await fetch(`${api.url}/api/products/${ids[0]}`)).headers.get('cache-status') ?? '').startsWith('shop-l2; hit'),
+    15_000,
+    'L2 hits on the slow master again',
+  );
 }, 60_000);
 
 test('one master SIGSTOPped for 1.5 s (shorter than failover): reads of its keys still answer within the bound', async () => {
@@ -83,7 +105,12 @@ test('one master SIGSTOPped for 1.5 s (shorter than failover): reads of its keys
   await cluster.pauseNode(victim.port);
   let samples: LoadSample[];
   try {
-    samples = await runReadLoad({ baseUrl: api.url, concurrency: 8, durationMs: 1_500, nextPath: (loop, i) => `/api/products/${ids[(loop * 17 + i) % ids.length]}` });
+    samples = await runReadLoad({
+      baseUrl: api.url,
+      concurrency: 8,
+      durationMs: 1_500,
+      nextPath: (loop, i) => `/api/products/${ids[(loop * 17 + i) % ids.length]}`,
+    });
   } finally {
     await cluster.resumeNode(victim.port);
   }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getMetrics, metricValue, startApiProcess, type ApiProcess } from './harness/api-process.ts';
+import { type ApiProcess, getMetrics, metricValue, startApiProcess } from './harness/api-process.ts';
 import { sharedClusterSeeds } from './harness/redis.ts';
 import { waitFor } from './harness/service.ts';
 
@@ -24,7 +24,10 @@ async function timed(url: string, init?: RequestInit): Promise<{ res: Response; 
 describe('SQLite unreadable', () => {
   let api: ApiProcess;
   beforeAll(async () => {
-    api = await startApiProcess({ redis: sharedClusterSeeds(), env: { CACHE_TTL_SCALE: '0.005', DATABASE_BUSY_TIMEOUT_MS: '100' } });
+    api = await startApiProcess({
+      redis: sharedClusterSeeds(),
+      env: { CACHE_TTL_SCALE: '0.005', DATABASE_BUSY_TIMEOUT_MS: '100' },
+    });
   });
   afterAll(async () => {
     await api?.stop();
@@ -42,7 +45,10 @@ describe('SQLite unreadable', () => {
     const before = (await cached.json()) as { price: { amount: number } };
     // A second past freshness, so Cache-Status (whole seconds) shows a negative ttl.
     await new Promise((r) => setTimeout(r, FRESH_MAX_MS + 1_100));
-    const errorsBefore = metricValue(await getMetrics(api.url), 'cache_loads_total', { prefix: 'product', result: 'error' });
+    const errorsBefore = metricValue(await getMetrics(api.url), 'cache_loads_total', {
+      prefix: 'product',
+      result: 'error',
+    });
 
     const saboteur = new Database(api.databasePath);
     saboteur.exec('ALTER TABLE products RENAME TO products_unreadable');
@@ -53,7 +59,13 @@ describe('SQLite unreadable', () => {
       expect(cacheStatus).toMatch(/ttl=-\d+; detail=stale/);
       expect(((await stale.json()) as { price: { amount: number } }).price.amount).toBe(before.price.amount);
       // The stale answer is fail-safe, not luck: the background refresh really failed.
-      await waitFor(async () => metricValue(await getMetrics(api.url), 'cache_loads_total', { prefix: 'product', result: 'error' }) > errorsBefore, 5_000, 'a failed product load to be counted');
+      await waitFor(
+        async () =>
+          metricValue(await getMetrics(api.url), 'cache_loads_total', { prefix: 'product', result: 'error' }) >
+          errorsBefore,
+        5_000,
+        'a failed product load to be counted',
+      );
 
       const { res, ms } = await timed(`${api.url}/api/products/4`);
       const problem = await expectProblem(res, 503);
@@ -64,13 +76,25 @@ describe('SQLite unreadable', () => {
       // Still within grace: the same stale answer again, never an error.
       const again = await fetch(`${api.url}/api/products/3`);
       expect(again.status).toBe(200);
-      console.log(JSON.stringify({ test: 'sqlite-unavailable', variant: 'table unreadable', staleCacheStatus: cacheStatus, uncached503Ms: Math.round(ms) }));
+      console.log(
+        JSON.stringify({
+          test: 'sqlite-unavailable',
+          variant: 'table unreadable',
+          staleCacheStatus: cacheStatus,
+          uncached503Ms: Math.round(ms),
+        }),
+      );
     } finally {
       saboteur.exec('ALTER TABLE products_unreadable RENAME TO products');
       saboteur.close();
     }
     expect((await fetch(`${api.url}/api/products/4`)).status).toBe(200);
-    await waitFor(async () => !((await fetch(`${api.url}/api/products/3`)).headers.get('cache-status') ?? '').includes('detail=stale'), 5_000, 'product 3 to be fresh again once SQLite answers');
+    await waitFor(
+      async () =>
+        !((await fetch(`${api.url}/api/products/3`)).headers.get('cache-status') ?? '').includes('detail=stale'),
+      5_000,
+      'product 3 to be fresh again once SQLite answers',
+    );
   }, 30_000);
 
   test('another process holding the write lock: an order gets a 503 problem after DATABASE_BUSY_TIMEOUT_MS, cached reads keep answering', async () => {
@@ -82,7 +106,10 @@ describe('SQLite unreadable', () => {
       const { res, ms } = await timed(`${api.url}/api/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ customer: { name: 'Locked Out', email: 'locked@example.com' }, items: [{ productId: 7, quantity: 1 }] }),
+        body: JSON.stringify({
+          customer: { name: 'Locked Out', email: 'locked@example.com' },
+          items: [{ productId: 7, quantity: 1 }],
+        }),
       });
       orderMs = ms;
       const problem = await expectProblem(res, 503);
@@ -98,9 +125,19 @@ describe('SQLite unreadable', () => {
     const retried = await fetch(`${api.url}/api/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ customer: { name: 'Locked Out', email: 'locked@example.com' }, items: [{ productId: 7, quantity: 1 }] }),
+      body: JSON.stringify({
+        customer: { name: 'Locked Out', email: 'locked@example.com' },
+        items: [{ productId: 7, quantity: 1 }],
+      }),
     });
     expect(retried.status).toBe(201);
-    console.log(JSON.stringify({ test: 'sqlite-unavailable', variant: 'write lock held elsewhere', busyTimeoutMs: 100, order503Ms: Math.round(orderMs) }));
+    console.log(
+      JSON.stringify({
+        test: 'sqlite-unavailable',
+        variant: 'write lock held elsewhere',
+        busyTimeoutMs: 100,
+        order503Ms: Math.round(orderMs),
+      }),
+    );
   }, 30_000);
 });

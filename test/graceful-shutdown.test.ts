@@ -1,10 +1,11 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVICE_ARGS } from './harness/api-process.ts';
 import { sharedClusterSeeds } from './harness/redis.ts';
 import { TEST_ADMIN_TOKEN, tempDatabase, testNamespace, waitFor } from './harness/service.ts';
 
@@ -35,7 +36,13 @@ interface InFlight {
  * A request whose body is held back until finish(): with Expect: 100-continue the server says
  * when it has taken the request, so SIGTERM can land while it is provably in flight.
  */
-function slowRequest(port: number, method: string, path: string, body: unknown, headers: Record<string, string> = {}): InFlight {
+function slowRequest(
+  port: number,
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): InFlight {
   const payload = Buffer.from(JSON.stringify(body));
   let accept!: () => void;
   const accepted = new Promise<void>((resolve) => (accept = resolve));
@@ -45,7 +52,12 @@ function slowRequest(port: number, method: string, path: string, body: unknown, 
     method,
     path,
     agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': String(payload.length), expect: '100-continue', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(payload.length),
+      expect: '100-continue',
+      ...headers,
+    },
   });
   request.on('continue', () => accept());
   const done = new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
@@ -73,7 +85,7 @@ describe('graceful shutdown of the real process', () => {
 
   it('on SIGTERM stops accepting, finishes every in-flight request with a 2xx, closes SQLite cleanly and exits 0', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    child = spawn(process.execPath, SERVICE_ARGS, {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
@@ -92,7 +104,9 @@ describe('graceful shutdown of the real process', () => {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child!.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child!.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     const base = `http://127.0.0.1:${port}`;
 
     await waitFor(
@@ -111,19 +125,32 @@ describe('graceful shutdown of the real process', () => {
     );
 
     // Warm some searches and products through both cache tiers, so shutdown has Redis work to close.
-    const warm = await Promise.all(['rose', 'tulip', 'peony', 'orchid', 'bouquet', 'lily'].map((q) => fetch(`${base}/api/products?q=${q}&limit=50`)));
+    const warm = await Promise.all(
+      ['rose', 'tulip', 'peony', 'orchid', 'bouquet', 'lily'].map((q) => fetch(`${base}/api/products?q=${q}&limit=50`)),
+    );
     expect(warm.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
-    const page = (await (await fetch(`${base}/api/products?inStock=true&limit=50&sort=newest`)).json()) as { items: { id: number; stock: number; price: { amount: number } }[] };
+    const page = (await (await fetch(`${base}/api/products?inStock=true&limit=50&sort=newest`)).json()) as {
+      items: { id: number; stock: number; price: { amount: number } }[];
+    };
     expect(page.items).toHaveLength(50);
     const toOrder = page.items.slice(0, 40);
     const toReprice = page.items.slice(40, 50);
 
     const inFlight = [
       ...toOrder.map((p, i) =>
-        slowRequest(port, 'POST', '/api/orders', { customer: { name: `Last-minute ${i}`, email: 'shutdown@example.com' }, items: [{ productId: p.id, quantity: 1 }] }),
+        slowRequest(port, 'POST', '/api/orders', {
+          customer: { name: `Last-minute ${i}`, email: 'shutdown@example.com' },
+          items: [{ productId: p.id, quantity: 1 }],
+        }),
       ),
       ...toReprice.map((p) =>
-        slowRequest(port, 'PATCH', `/admin/products/${p.id}`, { price: { amount: p.price.amount + 1, currency: 'EUR' } }, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }),
+        slowRequest(
+          port,
+          'PATCH',
+          `/admin/products/${p.id}`,
+          { price: { amount: p.price.amount + 1, currency: 'EUR' } },
+          { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        ),
       ),
     ];
     await Promise.all(inFlight.map((r) => r.accepted));
@@ -140,7 +167,12 @@ describe('graceful shutdown of the real process', () => {
 
     const { code, signal } = await Promise.race([
       exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit within the grace period; stdout:\n${stdout}\nstderr:\n${stderr}`)), GRACE_MS)),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no exit within the grace period; stdout:\n${stdout}\nstderr:\n${stderr}`)),
+          GRACE_MS,
+        ),
+      ),
     ]);
     expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
 
@@ -159,7 +191,9 @@ describe('graceful shutdown of the real process', () => {
     const check = new Database(db.path, { readonly: true, fileMustExist: true });
     try {
       expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(check.prepare("SELECT COUNT(*) AS n FROM orders WHERE customer_email = 'shutdown@example.com'").get()).toEqual({ n: 40 });
+      expect(
+        check.prepare("SELECT COUNT(*) AS n FROM orders WHERE customer_email = 'shutdown@example.com'").get(),
+      ).toEqual({ n: 40 });
       const stock = check.prepare('SELECT stock FROM products WHERE id = ?').pluck();
       for (const p of toOrder) expect(stock.get(p.id), `product ${p.id}`).toBe(p.stock - 1);
       const price = check.prepare('SELECT price_minor FROM products WHERE id = ?').pluck();

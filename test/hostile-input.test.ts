@@ -30,14 +30,72 @@ async function expectSane(res: Response, what: string): Promise<void> {
   }
 }
 
-const SQL = ["' OR 1=1 --", '"; DROP TABLE products; --', "1; DELETE FROM products", "') UNION SELECT * FROM orders --", 'rose" OR "1"="1', 'NEAR(rose tulip)', 'rose*', '"rose', 'name:rose', '^rose', 'rose AND NOT tulip'];
-const KEYISH = ['product:1', '{product:1}', '}product:1{', 'product%3A1', '%7Bproduct:1%7D', ':', '::', '{', '}', '#', '%', '%%', '%00', '%ff', '%E0%A4%A', '..', '../..', 'search:x:1:2'];
-const NUMBERS = ['NaN', 'Infinity', '-Infinity', '-1', '0', '-0', '1e309', '1e3', '0x10', '1.5', ' 1', '1 ', '+1', '9'.repeat(30), '9007199254740993', '-9223372036854775809', ''];
+const SQL = [
+  "' OR 1=1 --",
+  '"; DROP TABLE products; --',
+  '1; DELETE FROM products',
+  "') UNION SELECT * FROM orders --",
+  'rose" OR "1"="1',
+  'NEAR(rose tulip)',
+  'rose*',
+  '"rose',
+  'name:rose',
+  '^rose',
+  'rose AND NOT tulip',
+];
+const KEYISH = [
+  'product:1',
+  '{product:1}',
+  '}product:1{',
+  'product%3A1',
+  '%7Bproduct:1%7D',
+  ':',
+  '::',
+  '{',
+  '}',
+  '#',
+  '%',
+  '%%',
+  '%00',
+  '%ff',
+  '%E0%A4%A',
+  '..',
+  '../..',
+  'search:x:1:2',
+];
+const NUMBERS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '-1',
+  '0',
+  '-0',
+  '1e309',
+  '1e3',
+  '0x10',
+  '1.5',
+  ' 1',
+  '1 ',
+  '+1',
+  '9'.repeat(30),
+  '9007199254740993',
+  '-9223372036854775809',
+  '',
+];
 
 const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'binary-ascii', maxLength: 40 }),
-  fc.constantFrom(...SQL, ...KEYISH, ...NUMBERS, '\u0000', '\u0007\u001b[2J', '\u202e', '\ud83c\udf39', 'x'.repeat(5_000)),
+  fc.constantFrom(
+    ...SQL,
+    ...KEYISH,
+    ...NUMBERS,
+    '\u0000',
+    '\u0007\u001b[2J',
+    '\u202e',
+    '\ud83c\udf39',
+    'x'.repeat(5_000),
+  ),
   fc.bigInt().map(String),
   fc.double().map(String),
 );
@@ -48,7 +106,22 @@ function pathSegment(s: string, raw: boolean): string {
   return encodeURIComponent(s);
 }
 
-const QUERY_KEYS = ['category', 'q', 'minPrice', 'maxPrice', 'inStock', 'sort', 'page', 'limit', 'key', 'x', '__proto__', 'constructor', 'q[]', 'limit[0]'];
+const QUERY_KEYS = [
+  'category',
+  'q',
+  'minPrice',
+  'maxPrice',
+  'inStock',
+  'sort',
+  'page',
+  'limit',
+  'key',
+  'x',
+  '__proto__',
+  'constructor',
+  'q[]',
+  'limit[0]',
+];
 const queryString = fc
   .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), hostileText, fc.boolean()), { maxLength: 8 })
   .map((pairs) => pairs.map(([k, v, raw]) => `${encodeURIComponent(k)}=${pathSegment(v, raw)}`).join('&'));
@@ -66,21 +139,43 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
       (p) => ['DELETE', `/admin/categories/~${p}`],
     ];
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: routes.length - 1 }), hostileText, fc.boolean(), async (r, value, raw) => {
-        const [method, path] = routes[r]!(pathSegment(value, raw));
-        const init: RequestInit = method === 'GET' ? {} : { method, headers: adminHeaders, body: method === 'PATCH' ? '{"price":{"amount":-1,"currency":"EUR"}}' : null };
-        await expectSane(await shop.request(path, init), `${method} ${path.slice(0, 120)}`);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: routes.length - 1 }),
+        hostileText,
+        fc.boolean(),
+        async (r, value, raw) => {
+          const [method, path] = routes[r]!(pathSegment(value, raw));
+          const init: RequestInit =
+            method === 'GET'
+              ? {}
+              : {
+                  method,
+                  headers: adminHeaders,
+                  body: method === 'PATCH' ? '{"price":{"amount":-1,"currency":"EUR"}}' : null,
+                };
+          await expectSane(await shop.request(path, init), `${method} ${path.slice(0, 120)}`);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   test('query strings: unicode, control characters, huge and non-finite numbers, repeated keys, long values', async () => {
-    const paths = ['/api/products', '/api/products/popular', '/api/categories', '/api/products/1', '/admin/cache/inspect', '/admin/cache/stats'];
+    const paths = [
+      '/api/products',
+      '/api/products/popular',
+      '/api/categories',
+      '/api/products/1',
+      '/admin/cache/inspect',
+      '/admin/cache/stats',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), queryString, async (path, qs) => {
         const url = `${path}?${qs}`;
-        await expectSane(await shop.request(url, path.startsWith('/admin') ? { headers: adminHeaders } : {}), `GET ${url.slice(0, 160)}`);
+        await expectSane(
+          await shop.request(url, path.startsWith('/admin') ? { headers: adminHeaders } : {}),
+          `GET ${url.slice(0, 160)}`,
+        );
       }),
       { numRuns: RUNS * 2 },
     );
@@ -88,20 +183,33 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
 
   test('JSON bodies: anything, wrong types, deep nesting, huge arrays, not JSON at all', async () => {
     const deepArray = '['.repeat(10_000) + ']'.repeat(10_000);
-    const deepObject = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    const deepObject = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
     const fixed = [
       deepArray,
       deepObject,
       `{"customer":${deepObject},"items":[]}`,
       `{"customer":{"name":"x","email":"x@example.com"},"items":${deepArray}}`,
-      JSON.stringify({ customer: { name: 'x', email: 'x@example.com' }, items: Array.from({ length: 20_000 }, () => ({ productId: 1, quantity: 1 })) }),
-      JSON.stringify({ customer: { name: 'x', email: 'x@example.com' }, items: Array.from({ length: 2_000 }, () => ({ productId: 1, quantity: 1 })) }),
+      JSON.stringify({
+        customer: { name: 'x', email: 'x@example.com' },
+        items: Array.from({ length: 20_000 }, () => ({ productId: 1, quantity: 1 })),
+      }),
+      JSON.stringify({
+        customer: { name: 'x', email: 'x@example.com' },
+        items: Array.from({ length: 2_000 }, () => ({ productId: 1, quantity: 1 })),
+      }),
       `[${'1,'.repeat(30_000)}1]`,
-      JSON.stringify({ customer: { name: "' OR 1=1 --", email: 'a@b.co' }, items: [{ productId: '1; DROP TABLE products', quantity: 1 }] }),
+      JSON.stringify({
+        customer: { name: "' OR 1=1 --", email: 'a@b.co' },
+        items: [{ productId: '1; DROP TABLE products', quantity: 1 }],
+      }),
       JSON.stringify({ customer: { name: 'x', email: 'x@example.com' }, items: [{ productId: 1e308, quantity: -0 }] }),
-      JSON.stringify({ customer: { name: 'x', email: 'x@example.com' }, items: [{ productId: 1, quantity: 1 }], __proto__: { admin: true } }),
+      JSON.stringify({
+        customer: { name: 'x', email: 'x@example.com' },
+        items: [{ productId: 1, quantity: 1 }],
+        __proto__: { admin: true },
+      }),
       '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
-      '{"keys":[{"prefix":"product","parts":[' + '"x",'.repeat(20) + '"x"]}]}',
+      `{"keys":[{"prefix":"product","parts":[${'"x",'.repeat(20)}"x"]}]}`,
       '',
       'null',
       '"string"',
@@ -116,8 +224,12 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
       fc.json({ maxDepth: 6 }),
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.record({ customer: fc.anything(), items: fc.anything() }).map((v) => JSON.stringify(v) ?? '{}'),
-      fc.record({ price: fc.anything(), stock: fc.anything(), name: hostileText }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-      fc.record({ keys: fc.anything(), prefixes: fc.anything(), tags: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v) ?? '{}'),
+      fc
+        .record({ price: fc.anything(), stock: fc.anything(), name: hostileText }, { requiredKeys: [] })
+        .map((v) => JSON.stringify(v)),
+      fc
+        .record({ keys: fc.anything(), prefixes: fc.anything(), tags: fc.anything() }, { requiredKeys: [] })
+        .map((v) => JSON.stringify(v) ?? '{}'),
     );
     const targets = [
       ['POST', '/api/orders'],
@@ -127,7 +239,13 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
       ['PATCH', '/admin/categories/roses'],
       ['POST', '/admin/cache/invalidate'],
     ] as const;
-    const contentTypes = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', ''];
+    const contentTypes = [
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=utf-16',
+      '',
+    ];
     // The worst cases on every target, not only when the generator happens to draw them.
     for (const [method, path] of targets) {
       for (const payload of fixed) {
@@ -135,21 +253,39 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
         await expectSane(res, `${method} ${path} ${payload.slice(0, 80)}`);
       }
     }
-    const idempotency = fc.option(fc.string({ unit: 'binary-ascii', maxLength: 300 }).filter((s) => /^[\t\x20-\x7e]*$/.test(s)), { nil: undefined });
+    const idempotency = fc.option(
+      fc.string({ unit: 'binary-ascii', maxLength: 300 }).filter((s) => /^[\t\x20-\x7e]*$/.test(s)),
+      { nil: undefined },
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...targets), body, fc.constantFrom(...contentTypes), idempotency, async ([method, path], payload, contentType, key) => {
-        const headers: Record<string, string> = { authorization: adminHeaders.authorization };
-        if (contentType) headers['content-type'] = contentType;
-        if (key !== undefined) headers['idempotency-key'] = key;
-        const res = await shop.request(path, { method, headers, body: payload });
-        await expectSane(res, `${method} ${path} ${contentType} ${payload.slice(0, 80)}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...targets),
+        body,
+        fc.constantFrom(...contentTypes),
+        idempotency,
+        async ([method, path], payload, contentType, key) => {
+          const headers: Record<string, string> = { authorization: adminHeaders.authorization };
+          if (contentType) headers['content-type'] = contentType;
+          if (key !== undefined) headers['idempotency-key'] = key;
+          const res = await shop.request(path, { method, headers, body: payload });
+          await expectSane(res, `${method} ${path} ${contentType} ${payload.slice(0, 80)}`);
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   });
 
   test('unknown routes and methods', async () => {
-    for (const [method, path] of [['PUT', '/api/products/1'], ['DELETE', '/api/orders'], ['GET', '/api'], ['GET', '/%'], ['GET', '/api/products/1/..%2F..%2Fadmin'], ['POST', '/metrics'], ['OPTIONS', '/api/products'], ['HEAD', '/api/products/1']] as const) {
+    for (const [method, path] of [
+      ['PUT', '/api/products/1'],
+      ['DELETE', '/api/orders'],
+      ['GET', '/api'],
+      ['GET', '/%'],
+      ['GET', '/api/products/1/..%2F..%2Fadmin'],
+      ['POST', '/metrics'],
+      ['OPTIONS', '/api/products'],
+      ['HEAD', '/api/products/1'],
+    ] as const) {
       await expectSane(await shop.request(path, { method }), `${method} ${path}`);
     }
   });
@@ -157,8 +293,16 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
 
 describe('SQL injection and cache keys', () => {
   test('SQL injection text in q returns normal results and leaves every table intact', async () => {
-    const tables = () => shop.service.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','trigger','index') ORDER BY name").all();
-    const count = () => shop.service.db.prepare('SELECT (SELECT COUNT(*) FROM products) AS p, (SELECT COUNT(*) FROM categories) AS c, (SELECT COUNT(*) FROM orders) AS o').get();
+    const tables = () =>
+      shop.service.db
+        .prepare("SELECT name FROM sqlite_master WHERE type IN ('table','trigger','index') ORDER BY name")
+        .all();
+    const count = () =>
+      shop.service.db
+        .prepare(
+          'SELECT (SELECT COUNT(*) FROM products) AS p, (SELECT COUNT(*) FROM categories) AS c, (SELECT COUNT(*) FROM orders) AS o',
+        )
+        .get();
     const schemaBefore = tables();
     const countsBefore = count();
     for (const q of SQL) {
@@ -173,11 +317,15 @@ describe('SQL injection and cache keys', () => {
     expect(count()).toEqual(countsBefore);
   });
 
-  test('search text shaped like another prefix\'s key cannot change what that key holds', async () => {
+  test("search text shaped like another prefix's key cannot change what that key holds", async () => {
     const productBefore = await shop.request('/api/products/1');
     const bodyBefore = await productBefore.text();
     await shop.request('/api/products/1');
-    const inspect = async () => (await (await shop.request('/admin/cache/inspect?key=product%3A1', { headers: adminHeaders })).json()) as { l1: { present: boolean }; l2: { present: boolean; bytes?: number } };
+    const inspect = async () =>
+      (await (await shop.request('/admin/cache/inspect?key=product%3A1', { headers: adminHeaders })).json()) as {
+        l1: { present: boolean };
+        l2: { present: boolean; bytes?: number };
+      };
     const inspectedBefore = await inspect();
     expect(inspectedBefore.l1.present).toBe(true);
     expect(inspectedBefore.l2.present).toBe(true);
@@ -189,7 +337,11 @@ describe('SQL injection and cache keys', () => {
       }
     }
     // Invalidating search keys built from the same text leaves the product alone.
-    const inv = await shop.request('/admin/cache/invalidate', { method: 'POST', headers: adminHeaders, body: JSON.stringify({ keys: KEYISH.map((k) => ({ prefix: 'search', parts: [k] })) }) });
+    const inv = await shop.request('/admin/cache/invalidate', {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ keys: KEYISH.map((k) => ({ prefix: 'search', parts: [k] })) }),
+    });
     expect(inv.status).toBe(200);
     const keys = ((await inv.json()) as { invalidated: { keys: string[] } }).invalidated.keys;
     expect(keys.every((k) => k.startsWith('search:') && !k.includes('{') && !k.includes('}'))).toBe(true);
@@ -216,7 +368,10 @@ describe('SQL injection and cache keys', () => {
     const key = fc.tuple(prefix, fc.array(part, { minLength: 1, maxLength: 5 }));
     fc.assert(
       fc.property(key, key, ([pa, partsA], [pb, partsB]) => {
-        const same = pa.name === pb.name && partsA.length === partsB.length && partsA.every((p, i) => String(p) === String(partsB[i]));
+        const same =
+          pa.name === pb.name &&
+          partsA.length === partsB.length &&
+          partsA.every((p, i) => String(p) === String(partsB[i]));
         const fa = buildKey(pa, partsA).full;
         const fb = buildKey(pb, partsB).full;
         if (same) expect(fa).toBe(fb);
@@ -231,11 +386,26 @@ describe('SQL injection and cache keys', () => {
     const product = registry.get('product');
     const search = registry.get('search');
     const pairs: [Parameters<typeof buildKey>, Parameters<typeof buildKey>][] = [
-      [[product, ['a:b']], [product, ['a', 'b']]],
-      [[product, ['a%3Ab']], [product, ['a:b']]],
-      [[search, ['product:1']], [product, [1]]],
-      [[product, ['x'.repeat(200)]], [product, ['x'.repeat(201)]]],
-      [[product, ['#' + 'a'.repeat(43)]], [product, ['y'.repeat(200)]]],
+      [
+        [product, ['a:b']],
+        [product, ['a', 'b']],
+      ],
+      [
+        [product, ['a%3Ab']],
+        [product, ['a:b']],
+      ],
+      [
+        [search, ['product:1']],
+        [product, [1]],
+      ],
+      [
+        [product, ['x'.repeat(200)]],
+        [product, ['x'.repeat(201)]],
+      ],
+      [
+        [product, [`#${'a'.repeat(43)}`]],
+        [product, ['y'.repeat(200)]],
+      ],
     ];
     for (const [x, y] of pairs) expect(buildKey(...x).full).not.toBe(buildKey(...y).full);
   });

@@ -6,9 +6,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
-import { startTestService, waitFor, type TestService } from './harness/service.ts';
-import { parseExposition, valueOf, type Sample } from './helpers/prometheus-server.ts';
+import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
+import { startTestService, type TestService, waitFor } from './harness/service.ts';
+import { parseExposition, type Sample, sampleValue } from './helpers/prometheus-server.ts';
 
 const PREFIXES = ['product', 'category', 'catalog', 'search', 'popular', 'other'];
 
@@ -18,7 +18,8 @@ async function scrape(svc: TestService): Promise<Sample[]> {
   return parseExposition(await res.text()).samples;
 }
 
-const l2Evictions = (samples: Sample[], prefix: string, reason: 'evicted' | 'expired') => valueOf(samples, 'cache_evictions_total', { tier: 'l2', prefix, reason });
+const l2Evictions = (samples: Sample[], prefix: string, reason: 'evicted' | 'expired') =>
+  sampleValue(samples, 'cache_evictions_total', { tier: 'l2', prefix, reason });
 
 async function onEachMaster<T>(cluster: RedisClusterHandle, fn: (client: Redis) => Promise<T>): Promise<T[]> {
   const masters = await cluster.masters();
@@ -64,7 +65,10 @@ describe('L2 evictions and expirations from keyspace notifications', () => {
   });
 
   it('keys Redis expires are counted per prefix as reason="expired"', async () => {
-    const before = await onEachMaster(cluster, async (c) => (await c.config('GET', 'notify-keyspace-events')) as string[]);
+    const before = await onEachMaster(
+      cluster,
+      async (c) => (await c.config('GET', 'notify-keyspace-events')) as string[],
+    );
     for (const [, value] of before) expect(value).toBe('');
 
     // Product entries live 300 ms fresh + 600 ms stale at this scale, in L2 as in L1.
@@ -108,17 +112,24 @@ describe('L2 evictions and expirations from keyspace notifications', () => {
   it('keys Redis evicts at maxmemory are counted per prefix as reason="evicted"', async () => {
     const svc = await startTestService({ redis: cluster.seedString, env: { SEED_PRODUCTS: '1000' } });
     try {
-      const redisEvicted = async () => (await onEachMaster(cluster, async (c) => Number(/evicted_keys:(\d+)/.exec(await c.info('stats'))?.[1] ?? 0))).reduce((a, b) => a + b, 0);
+      const redisEvicted = async () =>
+        (
+          await onEachMaster(cluster, async (c) => Number(/evicted_keys:(\d+)/.exec(await c.info('stats'))?.[1] ?? 0))
+        ).reduce((a, b) => a + b, 0);
       const redisBefore = await redisEvicted();
       const start = await scrape(svc);
-      const counted = (s: Sample[]) => PREFIXES.reduce((n, p) => n + l2Evictions(s, p, 'evicted') - l2Evictions(start, p, 'evicted'), 0);
+      const counted = (s: Sample[]) =>
+        PREFIXES.reduce((n, p) => n + l2Evictions(s, p, 'evicted') - l2Evictions(start, p, 'evicted'), 0);
 
       // Distinct catalogue pages of 100 products (tens of KB each) until Redis has to evict.
       let now: Sample[] = start;
       let pages = 0;
       await waitFor(
         async () => {
-          const batch = Array.from({ length: 20 }, () => `/api/products?limit=100&page=${1 + (pages % 10)}&maxPrice=${100_000 + pages++}`);
+          const batch = Array.from(
+            { length: 20 },
+            () => `/api/products?limit=100&page=${1 + (pages % 10)}&maxPrice=${100_000 + pages++}`,
+          );
           await Promise.all(batch.map((path) => get(svc, path)));
           now = await scrape(svc);
           return counted(now) > 0;
@@ -133,13 +144,15 @@ describe('L2 evictions and expirations from keyspace notifications', () => {
 
       const ours = counted(now);
       const redisTotal = (await redisEvicted()) - redisBefore;
-      console.log(`L2 eviction: ${pages} catalogue pages written; counted ${ours} evicted entries (catalog ${l2Evictions(now, 'catalog', 'evicted') - l2Evictions(start, 'catalog', 'evicted')}); Redis evicted ${redisTotal} keys in all`);
+      console.log(
+        `L2 eviction: ${pages} catalogue pages written; counted ${ours} evicted entries (catalog ${l2Evictions(now, 'catalog', 'evicted') - l2Evictions(start, 'catalog', 'evicted')}); Redis evicted ${redisTotal} keys in all`,
+      );
       expect(l2Evictions(now, 'catalog', 'evicted') - l2Evictions(start, 'catalog', 'evicted')).toBeGreaterThan(0);
       // Only value keys count (not versions, locks or tags), and never under a prefix that is not ours.
       expect(ours).toBeLessThanOrEqual(redisTotal);
       expect(l2Evictions(now, 'other', 'evicted') - l2Evictions(start, 'other', 'evicted')).toBe(0);
       // Still serving: an evicted entry is a miss, not an error.
-      expect(valueOf(now, 'cache_l2_circuit_state')).toBe(0);
+      expect(sampleValue(now, 'cache_l2_circuit_state')).toBe(0);
     } finally {
       await svc.close();
     }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadSummary } from '../scripts/load.ts';
-import { TEST_ADMIN_TOKEN, startTestService, type TestService } from './harness/service.ts';
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from './harness/service.ts';
 
 const run = promisify(execFile);
 
@@ -10,7 +10,8 @@ async function httpRequestsCounted(svc: TestService): Promise<number> {
   const text = await (await fetch(`${svc.url}/metrics`)).text();
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('http_server_request_duration_seconds_count{') && !line.includes('route="/metrics"')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('http_server_request_duration_seconds_count{') && !line.includes('route="/metrics"'))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -28,7 +29,21 @@ describe('npm run load (scripts/load.ts)', () => {
     const before = await httpRequestsCounted(svc);
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', 'scripts/load.ts', '--url', svc.url, '--rate', '100', '--duration', '3', '--write-ratio', '0.05', '--admin-token', TEST_ADMIN_TOKEN],
+      [
+        '--import',
+        'tsx',
+        'scripts/load.ts',
+        '--url',
+        svc.url,
+        '--rate',
+        '100',
+        '--duration',
+        '3',
+        '--write-ratio',
+        '0.05',
+        '--admin-token',
+        TEST_ADMIN_TOKEN,
+      ],
       { timeout: 30_000 },
     );
     const summary = JSON.parse(stdout) as LoadSummary;
@@ -49,16 +64,36 @@ describe('npm run load (scripts/load.ts)', () => {
     expect(summary.catalogueSize).toBe(300);
     const { l1Hit, l2Hit, miss, stale } = summary.cacheStatus;
     // Every cached GET is counted under one tier; Zipf makes repeats, so L1 answers some.
-    expect(l1Hit + l2Hit + miss + stale).toBe(summary.sent - (summary.byRoute['PATCH write-price'] ?? 0) - (summary.byRoute['POST write-order'] ?? 0));
+    expect(l1Hit + l2Hit + miss + stale).toBe(
+      summary.sent - (summary.byRoute['PATCH write-price'] ?? 0) - (summary.byRoute['POST write-order'] ?? 0),
+    );
     expect(l1Hit).toBeGreaterThan(0);
     expect(miss).toBeGreaterThan(0);
     expect(summary.latencyMs.p99).toBeGreaterThanOrEqual(summary.latencyMs.p50);
   });
 
   it('hit-ratio-drop: the second half hits the cache far less than the first', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/load.ts', '--url', svc.url, '--rate', '150', '--duration', '2', '--scenario', 'hit-ratio-drop', '--write-ratio', '0'], {
-      timeout: 30_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/load.ts',
+        '--url',
+        svc.url,
+        '--rate',
+        '150',
+        '--duration',
+        '2',
+        '--scenario',
+        'hit-ratio-drop',
+        '--write-ratio',
+        '0',
+      ],
+      {
+        timeout: 30_000,
+      },
+    );
     const summary = JSON.parse(stdout) as LoadSummary;
     const [mix, scattered] = summary.phases!;
     const ratio = (p: { sent: number; l1Hit: number; l2Hit: number }) => (p.l1Hit + p.l2Hit) / p.sent;
@@ -68,7 +103,11 @@ describe('npm run load (scripts/load.ts)', () => {
   });
 
   it('refuses a target that is not loopback, before sending anything', async () => {
-    const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/load.ts', '--url', 'http://192.0.2.10:3000', '--duration', '1'], { timeout: 30_000 }).then(
+    const failed = await run(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/load.ts', '--url', 'http://192.0.2.10:3000', '--duration', '1'],
+      { timeout: 30_000 },
+    ).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_METHODS } from '../src/observability/labels.ts';
 import { startTestService, type TestService } from './harness/service.ts';
-import { parseExposition, seriesId, valueOf, type Sample } from './helpers/prometheus-server.ts';
+import { parseExposition, type Sample, sampleValue, seriesId } from './helpers/prometheus-server.ts';
 
 const HTTP_FAMILY = 'http_server_request_duration_seconds';
 /**
@@ -15,7 +15,12 @@ const HTTP_FAMILY = 'http_server_request_duration_seconds';
  * resource class names, GC kinds): a small fixed vocabulary from Node itself, not from clients,
  * but which members show up depends on timing, so these may gain series.
  */
-const PROCESS_STATE_FAMILIES = ['nodejs_active_handles', 'nodejs_active_requests', 'nodejs_active_resources', 'nodejs_gc_duration_seconds'];
+const PROCESS_STATE_FAMILIES = [
+  'nodejs_active_handles',
+  'nodejs_active_requests',
+  'nodejs_active_resources',
+  'nodejs_gc_duration_seconds',
+];
 /** Marks every client-chosen string, so any label value that contains it came from a client. */
 const MARK = 'zq';
 const hex = () => randomBytes(4).toString('hex');
@@ -31,7 +36,11 @@ function familyOf(name: string): string {
 }
 
 /** Runs `requests` against the service over real HTTP, `concurrency` at a time. */
-async function drive(svc: TestService, requests: { path: string; method?: string }[], concurrency: number): Promise<Map<number, number>> {
+async function drive(
+  svc: TestService,
+  requests: { path: string; method?: string }[],
+  concurrency: number,
+): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   let next = 0;
   const worker = async () => {
@@ -64,8 +73,21 @@ describe('metric cardinality under hostile traffic', () => {
     // prom-client creates a histogram's series on its first observation, and L1 gets are timed
     // 1 in 16: 16 requests of each kind the traffic below makes, first, so the snapshot already
     // holds every cache series that traffic can touch.
-    const warmup = ['/api/products/1', '/api/products/777777', '/api/products?q=warmup', '/api/products?limit=3', '/api/categories/warmup', '/api/categories', '/api/products/popular?limit=3', '/metrics'];
-    await drive(svc, warmup.flatMap((path) => Array.from({ length: 16 }, (_, i) => ({ path: path.replace('warmup', `warmup${i}`) }))), 1);
+    const warmup = [
+      '/api/products/1',
+      '/api/products/777777',
+      '/api/products?q=warmup',
+      '/api/products?limit=3',
+      '/api/categories/warmup',
+      '/api/categories',
+      '/api/products/popular?limit=3',
+      '/metrics',
+    ];
+    await drive(
+      svc,
+      warmup.flatMap((path) => Array.from({ length: 16 }, (_, i) => ({ path: path.replace('warmup', `warmup${i}`) }))),
+      1,
+    );
     const before = await scrape(svc);
 
     const requests: { path: string; method?: string }[] = [];
@@ -96,11 +118,15 @@ describe('metric cardinality under hostile traffic', () => {
     const after = await scrape(svc);
 
     // The traffic really went through the cache and the router.
-    const lookups = (s: Sample[]) => s.filter((x) => x.name === 'cache_requests_total' && x.labels['tier'] === 'l1').reduce((n, x) => n + x.value, 0);
+    const lookups = (s: Sample[]) =>
+      s.filter((x) => x.name === 'cache_requests_total' && x.labels['tier'] === 'l1').reduce((n, x) => n + x.value, 0);
     expect(lookups(after) - lookups(before)).toBeGreaterThanOrEqual(3000);
     expect(statuses.get(404) ?? 0).toBeGreaterThan(2500);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(0);
-    expect(valueOf(after, 'cache_loads_total', { prefix: 'product', result: 'success' }) - valueOf(before, 'cache_loads_total', { prefix: 'product', result: 'success' })).toBeGreaterThanOrEqual(2800);
+    expect(
+      sampleValue(after, 'cache_loads_total', { prefix: 'product', result: 'success' }) -
+        sampleValue(before, 'cache_loads_total', { prefix: 'product', result: 'success' }),
+    ).toBeGreaterThanOrEqual(2800);
 
     // No label value anywhere holds a client's id, path or query.
     for (const s of after) {
@@ -116,7 +142,9 @@ describe('metric cardinality under hostile traffic', () => {
 
     const added = after.filter((s) => !beforeIds.has(seriesId(s)));
     const httpAdded = added.filter((s) => familyOf(s.name) === HTTP_FAMILY);
-    const otherAdded = added.filter((s) => familyOf(s.name) !== HTTP_FAMILY && !PROCESS_STATE_FAMILIES.includes(familyOf(s.name)));
+    const otherAdded = added.filter(
+      (s) => familyOf(s.name) !== HTTP_FAMILY && !PROCESS_STATE_FAMILIES.includes(familyOf(s.name)),
+    );
     expect(otherAdded.map(seriesId)).toEqual([]);
     for (const s of httpAdded) {
       expect(templates.has(s.labels['route'] ?? ''), `route of ${seriesId(s)}`).toBe(true);
@@ -125,7 +153,11 @@ describe('metric cardinality under hostile traffic', () => {
     }
     // The odd methods share one label value.
     expect(after.some((s) => s.name === `${HTTP_FAMILY}_count` && s.labels['method'] === 'other')).toBe(true);
-    const httpRoutes = new Set(after.filter((s) => s.name === `${HTTP_FAMILY}_count`).map((s) => `${s.labels['method']} ${s.labels['route']} ${s.labels['status_code']}`));
+    const httpRoutes = new Set(
+      after
+        .filter((s) => s.name === `${HTTP_FAMILY}_count`)
+        .map((s) => `${s.labels['method']} ${s.labels['route']} ${s.labels['status_code']}`),
+    );
 
     console.log(
       `cardinality: ${requests.length} requests (${[...statuses].map(([k, v]) => `${k}:${v}`).join(' ')}); ` +

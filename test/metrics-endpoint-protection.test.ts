@@ -8,7 +8,15 @@ const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 test('METRICS_TOKEN set: /metrics answers 401 without the token or with a wrong one, 200 with it', async () => {
   const shop = await startTestService({ env: { METRICS_TOKEN } });
   try {
-    for (const authorization of [undefined, '', 'Bearer', 'Bearer wrong', `Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(0, -1)}`, `Basic ${Buffer.from(`m:${METRICS_TOKEN}`).toString('base64')}`]) {
+    for (const authorization of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer wrong',
+      `Bearer ${METRICS_TOKEN}x`,
+      `Bearer ${METRICS_TOKEN.slice(0, -1)}`,
+      `Basic ${Buffer.from(`m:${METRICS_TOKEN}`).toString('base64')}`,
+    ]) {
       const res = await shop.request('/metrics', authorization !== undefined ? { headers: { authorization } } : {});
       expect(res.status, `Authorization: ${authorization}`).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -27,7 +35,10 @@ test('METRICS_TOKEN set: /metrics answers 401 without the token or with a wrong 
 
 test('METRICS_PORT set: /metrics is served on that port (token still enforced) and is 404 on the API port', async () => {
   const metricsPort = await freePort();
-  const api = await startApiProcess({ redis: sharedClusterSeeds(), env: { METRICS_PORT: String(metricsPort), METRICS_TOKEN } });
+  const api = await startApiProcess({
+    redis: sharedClusterSeeds(),
+    env: { METRICS_PORT: String(metricsPort), METRICS_TOKEN },
+  });
   try {
     const onApi = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(onApi.status).toBe(404);

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminHeaders, startTestService, type TestService } from './harness/service.ts';
-import { parseExposition, type Exposition } from './helpers/prometheus-server.ts';
+import { type Exposition, parseExposition } from './helpers/prometheus-server.ts';
 
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text; version=1.0.0';
 
@@ -41,10 +41,26 @@ describe('/metrics exposition', () => {
   beforeAll(async () => {
     svc = await startTestService({ listen: true });
     // Traffic that touches every metric family: hits, misses, loads, a 404, a 400, a write.
-    for (const path of ['/api/products/5', '/api/products/5', '/api/products/999999', '/api/products/abc', '/api/categories', '/api/products?limit=5', '/api/products?q=rose', '/api/products/popular?limit=3', '/nowhere']) {
+    for (const path of [
+      '/api/products/5',
+      '/api/products/5',
+      '/api/products/999999',
+      '/api/products/abc',
+      '/api/categories',
+      '/api/products?limit=5',
+      '/api/products?q=rose',
+      '/api/products/popular?limit=3',
+      '/nowhere',
+    ]) {
       await (await svc.request(path)).arrayBuffer();
     }
-    await (await svc.request('/admin/products/5', { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ stock: 7 }) })).arrayBuffer();
+    await (
+      await svc.request('/admin/products/5', {
+        method: 'PATCH',
+        headers: adminHeaders,
+        body: JSON.stringify({ stock: 7 }),
+      })
+    ).arrayBuffer();
 
     // The first scrape creates the /metrics route's own series; the compared ones come after it.
     await (await svc.request('/metrics')).arrayBuffer();
@@ -70,7 +86,9 @@ describe('/metrics exposition', () => {
 
   it('promtool really lints: a counter without _total in the same pipe is reported', async () => {
     // Guards the test above: an empty report must come from a linter that read the body.
-    const { code, output } = await promtoolCheckMetrics('# HELP bad_counter A counter named wrongly.\n# TYPE bad_counter counter\nbad_counter 1\n');
+    const { code, output } = await promtoolCheckMetrics(
+      '# HELP bad_counter A counter named wrongly.\n# TYPE bad_counter counter\nbad_counter 1\n',
+    );
     expect(output).toMatch(/bad_counter.*_total/);
     expect(code).not.toBe(0);
   });
@@ -78,7 +96,10 @@ describe('/metrics exposition', () => {
   it('classic format: counters carry _total in TYPE and samples, never _total_total', () => {
     for (const name of CACHE_COUNTERS) {
       expect(classic.parsed.types.get(name), name).toBe('counter');
-      expect(classic.parsed.samples.some((s) => s.name === name), name).toBe(true);
+      expect(
+        classic.parsed.samples.some((s) => s.name === name),
+        name,
+      ).toBe(true);
     }
     expect(classic.body).not.toContain('_total_total');
   });
@@ -91,14 +112,18 @@ describe('/metrics exposition', () => {
       const family = name.replace(/_total$/, '');
       expect(open.parsed.types.get(family), family).toBe('counter');
       expect(open.parsed.types.has(name), `${name} is a sample name, not a family, in OpenMetrics`).toBe(false);
-      expect(open.parsed.samples.some((s) => s.name === name), name).toBe(true);
+      expect(
+        open.parsed.samples.some((s) => s.name === name),
+        name,
+      ).toBe(true);
     }
     expect(open.body).not.toContain('_total_total');
   });
 
   it('both formats expose the same series', () => {
     // Metrics read while rendering (process, event loop) may differ in value, never in identity.
-    const ids = (e: Exposition) => [...new Set(e.samples.map((s) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`))].sort();
+    const ids = (e: Exposition) =>
+      [...new Set(e.samples.map((s) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`))].sort();
     expect(ids(open.parsed)).toEqual(ids(classic.parsed));
     expect(classic.parsed.samples.filter((s) => s.name === 'cache_requests_total').length).toBe(6 * 2 * 3);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, testNamespace, type TestService } from './harness/service.ts';
+import { startTestService, type TestService, testNamespace } from './harness/service.ts';
 
 interface Schema {
   type?: string;
@@ -80,21 +80,46 @@ describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 and documents exactly the public and admin routes', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info).toMatchObject({ title: 'Flower shop API', version: expect.any(String) });
-    const documented = Object.fromEntries(Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]));
-    const expected = Object.fromEntries(Object.entries({ ...PUBLIC, ...ADMIN }).map(([path, methods]) => [path, [...methods].sort()]));
+    const documented = Object.fromEntries(
+      Object.entries(doc.paths).map(([path, ops]) => [path, Object.keys(ops).sort()]),
+    );
+    const expected = Object.fromEntries(
+      Object.entries({ ...PUBLIC, ...ADMIN }).map(([path, methods]) => [path, [...methods].sort()]),
+    );
     expect(documented).toEqual(expected);
   });
 
   it('documents the catalogue query with its bounds', () => {
     const names = op('/api/products', 'get').parameters!.map((p) => `${p.in}:${p.name}`);
-    expect(names.sort()).toEqual(['query:category', 'query:inStock', 'query:limit', 'query:maxPrice', 'query:minPrice', 'query:page', 'query:q', 'query:sort']);
-    expect(param('/api/products', 'get', 'limit').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 24 });
+    expect(names.sort()).toEqual([
+      'query:category',
+      'query:inStock',
+      'query:limit',
+      'query:maxPrice',
+      'query:minPrice',
+      'query:page',
+      'query:q',
+      'query:sort',
+    ]);
+    expect(param('/api/products', 'get', 'limit').schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 24,
+    });
     expect(param('/api/products', 'get', 'page').schema).toMatchObject({ type: 'integer', minimum: 1, default: 1 });
     expect(param('/api/products', 'get', 'minPrice').schema).toMatchObject({ type: 'integer', minimum: 0 });
-    expect(param('/api/products', 'get', 'sort').schema).toMatchObject({ enum: ['price_asc', 'price_desc', 'name', 'newest'], default: 'name' });
+    expect(param('/api/products', 'get', 'sort').schema).toMatchObject({
+      enum: ['price_asc', 'price_desc', 'name', 'newest'],
+      default: 'name',
+    });
     expect(param('/api/products', 'get', 'inStock').schema.enum).toEqual(['true', 'false']);
     expect(param('/api/products', 'get', 'category').schema.pattern).toBeDefined();
-    expect(param('/api/products/popular', 'get', 'limit').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 50 });
+    expect(param('/api/products/popular', 'get', 'limit').schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 50,
+    });
   });
 
   it('documents path parameters as required', () => {
@@ -144,7 +169,9 @@ describe('OpenAPI document', () => {
         for (const [status, response] of Object.entries(o.responses)) {
           if (Number(status) < 400) continue;
           errors++;
-          expect(response.content?.['application/problem+json']?.schema.$ref, `${method} ${path} ${status}`).toBe('#/components/schemas/ProblemDetails');
+          expect(response.content?.['application/problem+json']?.schema.$ref, `${method} ${path} ${status}`).toBe(
+            '#/components/schemas/ProblemDetails',
+          );
         }
       }
     }
@@ -153,9 +180,16 @@ describe('OpenAPI document', () => {
 
   it('documents only routes the service actually serves', async () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
-      const concrete = path.replace('{id}', path.startsWith('/api/orders') ? 'A'.repeat(22) : '1').replace('{slug}', 'roses');
+      const concrete = path
+        .replace('{id}', path.startsWith('/api/orders') ? 'A'.repeat(22) : '1')
+        .replace('{slug}', 'roses');
       for (const method of Object.keys(methods)) {
-        const res = await shop.request(concrete, { method: method.toUpperCase(), ...(method === 'get' || method === 'delete' ? {} : { headers: { 'content-type': 'application/json' }, body: '{}' }) });
+        const res = await shop.request(concrete, {
+          method: method.toUpperCase(),
+          ...(method === 'get' || method === 'delete'
+            ? {}
+            : { headers: { 'content-type': 'application/json' }, body: '{}' }),
+        });
         const body = await res.text();
         expect(body, `${method} ${concrete}`).not.toContain('No route for');
       }

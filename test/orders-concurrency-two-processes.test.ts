@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startApiProcess, type ApiProcess } from './harness/api-process.ts';
+import { type ApiProcess, startApiProcess } from './harness/api-process.ts';
 import { sharedClusterSeeds } from './harness/redis.ts';
 import { adminHeaders, tempDatabase, testNamespace } from './harness/service.ts';
 
@@ -36,7 +36,10 @@ async function order(base: string, key: string, buyer: number): Promise<Answer> 
   const res = await fetch(`${base}/api/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': key },
-    body: JSON.stringify({ customer: { name: `Buyer ${buyer}`, email: `buyer${buyer}@example.com` }, items: [{ productId: PRODUCT, quantity: 1 }] }),
+    body: JSON.stringify({
+      customer: { name: `Buyer ${buyer}`, email: `buyer${buyer}@example.com` },
+      items: [{ productId: PRODUCT, quantity: 1 }],
+    }),
   });
   const body = (await res.json()) as { id?: string; type?: string };
   return {
@@ -49,11 +52,17 @@ async function order(base: string, key: string, buyer: number): Promise<Answer> 
 }
 
 test('500 buyers, each request sent twice with one Idempotency-Key to both processes at once, against stock 50: exactly 50 orders, none lost or doubled', async () => {
-  const patch = await fetch(`${a.url}/admin/products/${PRODUCT}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ stock: STOCK }) });
+  const patch = await fetch(`${a.url}/admin/products/${PRODUCT}`, {
+    method: 'PATCH',
+    headers: adminHeaders,
+    body: JSON.stringify({ stock: STOCK }),
+  });
   expect(patch.status).toBe(200);
   const store = new Database(db.path, { readonly: true });
   try {
-    const ordersBefore = (store.prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(PRODUCT) as { n: number }).n;
+    const ordersBefore = (
+      store.prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(PRODUCT) as { n: number }
+    ).n;
     const runId = Date.now().toString(36);
 
     const started = performance.now();
@@ -86,10 +95,15 @@ test('500 buyers, each request sent twice with one Idempotency-Key to both proce
 
     // SQLite agrees: stock is 0 and it holds exactly the 50 orders the clients were told about.
     expect(store.prepare('SELECT stock FROM products WHERE id = ?').get(PRODUCT)).toEqual({ stock: 0 });
-    const stored = store.prepare('SELECT order_id, quantity FROM order_items WHERE product_id = ?').all(PRODUCT) as { order_id: string; quantity: number }[];
+    const stored = store.prepare('SELECT order_id, quantity FROM order_items WHERE product_id = ?').all(PRODUCT) as {
+      order_id: string;
+      quantity: number;
+    }[];
     expect(stored.length - ordersBefore).toBe(STOCK);
     for (const id of orderIds) expect(stored.some((row) => row.order_id === id && row.quantity === 1)).toBe(true);
-    const keyRows = store.prepare('SELECT COUNT(*) AS n FROM idempotency_keys WHERE key LIKE ?').get(`buy-${runId}-%`) as { n: number };
+    const keyRows = store
+      .prepare('SELECT COUNT(*) AS n FROM idempotency_keys WHERE key LIKE ?')
+      .get(`buy-${runId}-%`) as { n: number };
     expect(keyRows.n).toBe(STOCK);
 
     // Both processes' caches were told: neither still shows stock left.
@@ -101,7 +115,18 @@ test('500 buyers, each request sent twice with one Idempotency-Key to both proce
     const lateRetry = await order(b.url, `buy-${runId}-${pairs.indexOf(winners[0]!)}`, pairs.indexOf(winners[0]!));
     expect(lateRetry).toMatchObject({ status: 201, orderId: winners[0]![0].orderId, replayed: true });
 
-    console.log(JSON.stringify({ test: 'orders-concurrency-two-processes', requests: BUYERS * 2, buyers: BUYERS, stock: STOCK, created: orderIds.size, rejected409Pairs: pairs.length - winners.length, otherStatuses: unexpected.length, elapsedMs: Math.round(elapsedMs) }));
+    console.log(
+      JSON.stringify({
+        test: 'orders-concurrency-two-processes',
+        requests: BUYERS * 2,
+        buyers: BUYERS,
+        stock: STOCK,
+        created: orderIds.size,
+        rejected409Pairs: pairs.length - winners.length,
+        otherStatuses: unexpected.length,
+        elapsedMs: Math.round(elapsedMs),
+      }),
+    );
   } finally {
     store.close();
   }

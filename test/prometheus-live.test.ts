@@ -7,16 +7,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ShopApp } from '../src/http/app-env.ts';
 import { startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
-import { startPrivateCluster, type RedisClusterHandle } from './harness/redis.ts';
-import { adminHeaders, startTestService, testNamespace, type TestService } from './harness/service.ts';
-import { allDashboardExprs, allRuleExprs, REPO_ROOT, RULES_DIR, ruleFiles } from './helpers/dashboard-queries.ts';
 import { freePort } from './harness/api-process.ts';
-import { startBackgroundProcess, startPrometheus, type BackgroundProcess, type PrometheusServer } from './helpers/prometheus-server.ts';
+import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
+import { adminHeaders, startTestService, type TestService, testNamespace } from './harness/service.ts';
+import { allDashboardExprs, allRuleExprs, REPO_ROOT, RULES_DIR, ruleFiles } from './helpers/dashboard-queries.ts';
+import {
+  type BackgroundProcess,
+  type PrometheusServer,
+  startBackgroundProcess,
+  startPrometheus,
+} from './helpers/prometheus-server.ts';
 
 /** Spans are needed for exemplars, not kept: a 30 s run would otherwise hold every span in memory. */
 class DiscardingExporter extends InMemorySpanExporter {
@@ -108,17 +113,28 @@ describe('dashboards and rules on a real Prometheus', () => {
 
     const exporterPort = await freePort();
     // Multi-target mode: no --redis.addr, every node scraped through /scrape?target=.
-    exporter = await startBackgroundProcess('prometheus-redis-exporter', [`-web.listen-address=127.0.0.1:${exporterPort}`, '-redis.addr=', '-log-format=json'], {
-      url: `http://127.0.0.1:${exporterPort}`,
-      readyPath: '/metrics',
-    });
+    exporter = await startBackgroundProcess(
+      'prometheus-redis-exporter',
+      [`-web.listen-address=127.0.0.1:${exporterPort}`, '-redis.addr=', '-log-format=json'],
+      {
+        url: `http://127.0.0.1:${exporterPort}`,
+        readyPath: '/metrics',
+      },
+    );
 
     prometheus = await startPrometheus({
       intervalSeconds: 1,
       ruleFiles: ruleFiles().map((f) => join(RULES_DIR, f)),
       scrapeConfigs: [
-        repoJob('flower-shop-api', apis.map((a) => a.url.replace('http://', ''))),
-        repoJob('redis', cluster.seeds.map((s) => `redis://${s.host}:${s.port}`), ['redis-exporter:9121', `127.0.0.1:${exporterPort}`]),
+        repoJob(
+          'flower-shop-api',
+          apis.map((a) => a.url.replace('http://', '')),
+        ),
+        repoJob(
+          'redis',
+          cluster.seeds.map((s) => `redis://${s.host}:${s.port}`),
+          ['redis-exporter:9121', `127.0.0.1:${exporterPort}`],
+        ),
       ],
     });
 
@@ -151,7 +167,14 @@ describe('dashboards and rules on a real Prometheus', () => {
           break;
         case 1:
           path = '/api/orders';
-          init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customer: { name: 'Load', email: 'load@example.com' }, items: [{ productId: id, quantity: 1 }] }) };
+          init = {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              customer: { name: 'Load', email: 'load@example.com' },
+              items: [{ productId: id, quantity: 1 }],
+            }),
+          };
           break;
         case 2:
           path = `/api/products?limit=20&page=${1 + (i % 5)}&sort=${['price_asc', 'price_desc', 'name', 'newest'][i % 4]}`;
@@ -204,7 +227,9 @@ describe('dashboards and rules on a real Prometheus', () => {
       ...dashboardExprs.map((d) => ({ what: `${d.dashboard} / ${d.panel}`, expr: d.expr, mayBeEmpty: false })),
       ...ruleExprs.map((r) => ({ what: `rule ${r.name}`, expr: r.expr, mayBeEmpty: r.name in NO_DATA_ALERTS })),
       // The recorded series themselves: proof that Prometheus evaluates the repo's rule files.
-      ...ruleExprs.filter((r) => !/^[A-Z]/.test(r.name)).map((r) => ({ what: `recorded ${r.name}`, expr: r.name, mayBeEmpty: false })),
+      ...ruleExprs
+        .filter((r) => !/^[A-Z]/.test(r.name))
+        .map((r) => ({ what: `recorded ${r.name}`, expr: r.name, mayBeEmpty: false })),
       ...Object.entries(NO_DATA_ALERTS).map(([name, { relax }]) => {
         let expr = ruleExprs.find((r) => r.name === name)!.expr;
         for (const [from, to] of relax) {
@@ -230,7 +255,8 @@ describe('dashboards and rules on a real Prometheus', () => {
       series = 0;
       for (const c of checked) {
         const res = await prometheus.query(c.expr);
-        if (res.status !== 'success') failures.push(`${c.what}: ${res.errorType ?? ''} ${res.error ?? ''}\n  ${c.expr}`);
+        if (res.status !== 'success')
+          failures.push(`${c.what}: ${res.errorType ?? ''} ${res.error ?? ''}\n  ${c.expr}`);
         else if (res.data.result.length === 0) (c.mayBeEmpty ? allowedEmpty : empties).push(`${c.what}\n  ${c.expr}`);
         else series += res.data.result.length;
       }
@@ -248,15 +274,26 @@ describe('dashboards and rules on a real Prometheus', () => {
   }, 80_000);
 
   it('every target is up and every rule evaluates without error', async () => {
-    const targets = await prometheus.api<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>('targets', { state: 'active' });
+    const targets = await prometheus.api<{
+      activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
+    }>('targets', { state: 'active' });
     const byJob = (job: string) => targets.data.activeTargets.filter((t) => t.labels['job'] === job);
     expect(byJob('flower-shop-api')).toHaveLength(2);
     expect(byJob('redis')).toHaveLength(6);
-    for (const t of targets.data.activeTargets) expect(`${t.labels['job']} ${t.labels['instance']}: ${t.health} ${t.lastError}`).toBe(`${t.labels['job']} ${t.labels['instance']}: up `);
+    for (const t of targets.data.activeTargets)
+      expect(`${t.labels['job']} ${t.labels['instance']}: ${t.health} ${t.lastError}`).toBe(
+        `${t.labels['job']} ${t.labels['instance']}: up `,
+      );
     // The relabelling from prometheus.yml: one series per node, instance = host:port of the node.
-    expect(byJob('redis').map((t) => t.labels['instance']).sort()).toEqual(cluster.seeds.map((s) => `${s.host}:${s.port}`).sort());
+    expect(
+      byJob('redis')
+        .map((t) => t.labels['instance'])
+        .sort(),
+    ).toEqual(cluster.seeds.map((s) => `${s.host}:${s.port}`).sort());
 
-    const rules = await prometheus.api<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>('rules');
+    const rules = await prometheus.api<{
+      groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[];
+    }>('rules');
     const all = rules.data.groups.flatMap((g) => g.rules);
     expect(all).toHaveLength(ruleExprs.length);
     for (const r of all) expect(`${r.name}: ${r.health} ${r.lastError ?? ''}`.trim()).toBe(`${r.name}: ok`);
@@ -264,13 +301,17 @@ describe('dashboards and rules on a real Prometheus', () => {
 
   it('latency exemplars (trace ids) are stored', async () => {
     const end = Date.now() / 1000;
-    const res = await prometheus.api<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string }[] }[]>('query_exemplars', {
+    const res = await prometheus.api<
+      { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string }[] }[]
+    >('query_exemplars', {
       query: 'http_server_request_duration_seconds_bucket{job="flower-shop-api"}',
       start: String(end - 300),
       end: String(end),
     });
     expect(res.status).toBe('success');
-    const exemplars = res.data.flatMap((s) => s.exemplars.map((e) => ({ route: s.seriesLabels['route'], traceId: e.labels['trace_id'] })));
+    const exemplars = res.data.flatMap((s) =>
+      s.exemplars.map((e) => ({ route: s.seriesLabels['route'], traceId: e.labels['trace_id'] })),
+    );
     expect(exemplars.length).toBeGreaterThan(0);
     for (const e of exemplars) expect(e.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(exemplars.map((e) => e.route)).toContain('/api/products/:id');

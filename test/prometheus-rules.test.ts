@@ -124,7 +124,13 @@ describe('alert rules', () => {
 
   it('define the expected alerts', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
-      ['CacheEvictionStorm', 'CacheHitRatioDropped', 'CacheHitRatioLow', 'CacheL2Unavailable', 'CacheLatencyP99High'].sort(),
+      [
+        'CacheEvictionStorm',
+        'CacheHitRatioDropped',
+        'CacheHitRatioLow',
+        'CacheL2Unavailable',
+        'CacheLatencyP99High',
+      ].sort(),
     );
   });
 
@@ -197,7 +203,8 @@ describe('alert rules', () => {
   it('every test file loads the rule files it exercises', () => {
     for (const { file, doc } of docs) {
       expect(doc.rule_files, file).toContain('../cache-recording.yml');
-      for (const rf of doc.rule_files) expect(existsSync(join(REPO_ROOT, 'rules', 'tests', rf)), `${file}: ${rf}`).toBe(true);
+      for (const rf of doc.rule_files)
+        expect(existsSync(join(REPO_ROOT, 'rules', 'tests', rf)), `${file}: ${rf}`).toBe(true);
     }
   });
 
@@ -225,7 +232,8 @@ describe('alertmanager.yml', () => {
     };
     expect(cfg.receivers.map((r) => r.name)).toContain(cfg.route.receiver);
     expect(cfg.route.group_by).toEqual(['alertname', 'prefix']);
-    for (const r of cfg.receivers) for (const w of r.webhook_configs ?? []) expect(w.url).not.toMatch(/[?&](token|key|secret)=|\/\/[^/]*@/i);
+    for (const r of cfg.receivers)
+      for (const w of r.webhook_configs ?? []) expect(w.url).not.toMatch(/[?&](token|key|secret)=|\/\/[^/]*@/i);
   });
 
   // scripts/ensure-system-deps.sh installs prometheus-alertmanager (amtool) before the suite runs.

@@ -2,11 +2,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withNodeClient } from '../src/redis-cluster/node-client.ts';
 import { waitUntil } from '../src/redis-cluster/wait.ts';
-import {
-  sharedClusterSeeds,
-  startPrivateCluster,
-  type RedisClusterHandle,
-} from './harness/redis.ts';
+import { type RedisClusterHandle, sharedClusterSeeds, startPrivateCluster } from './harness/redis.ts';
 
 function clusterClient(seedString: string): Cluster {
   const seeds = seedString.split(',').map((seed) => {
@@ -56,7 +52,9 @@ describe('startRedisCluster (real redis-server processes)', () => {
     expect(masters).toHaveLength(3);
     expect(replicas).toHaveLength(3);
     expect(masters.reduce((sum, node) => sum + node.slotCount, 0)).toBe(16_384);
-    expect(new Set(replicas.map((replica) => replica.masterNodeId))).toEqual(new Set(masters.map((master) => master.nodeId)));
+    expect(new Set(replicas.map((replica) => replica.masterNodeId))).toEqual(
+      new Set(masters.map((master) => master.nodeId)),
+    );
     expect(cluster.seeds).toHaveLength(6);
     expect(cluster.seeds.every((seed) => seed.host === '127.0.0.1' && seed.port !== 6379)).toBe(true);
   });
@@ -69,14 +67,20 @@ describe('startRedisCluster (real redis-server processes)', () => {
   it('promotes a replica when the master owning the key is killed', async () => {
     const slot = Number(await withNodeClient(cluster.seeds[0]!.port, (node) => node.cluster('KEYSLOT', key)));
     const nodes = await cluster.nodes();
-    const owner = nodes.find((node) => node.role === 'master' && node.slotRanges.some(([start, end]) => slot >= start && slot <= end));
+    const owner = nodes.find(
+      (node) => node.role === 'master' && node.slotRanges.some(([start, end]) => slot >= start && slot <= end),
+    );
     const replica = nodes.find((node) => node.masterNodeId === owner?.nodeId);
     if (owner === undefined || replica === undefined) throw new Error(`no owner/replica found for slot ${slot}`);
 
     // Replication is asynchronous: only kill once the replica holds the key.
     await waitUntil(
       'the replica to hold the key',
-      () => withNodeClient(replica.port, async (node) => (await node.readonly(), (await node.get(key)) === 'red' || 'missing')),
+      () =>
+        withNodeClient(replica.port, async (node) => {
+          await node.readonly();
+          return (await node.get(key)) === 'red' || 'missing';
+        }),
       { timeoutMs: 5_000 },
     );
 
@@ -95,10 +99,14 @@ describe('startRedisCluster (real redis-server processes)', () => {
     await cluster.waitForClusterOk(10_000);
 
     // The long-lived client has to notice the topology change on its own.
-    await waitUntil('the key to be readable after failover', async () => (await client.get(key)) === 'red' || 'wrong value', {
-      timeoutMs: 10_000,
-      intervalMs: 200,
-    });
+    await waitUntil(
+      'the key to be readable after failover',
+      async () => (await client.get(key)) === 'red' || 'wrong value',
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
   });
 
   it('restartNode brings the killed master back as a replica', async () => {
@@ -128,10 +136,14 @@ describe('startRedisCluster (real redis-server processes)', () => {
     await cluster.waitForClusterOk(30_000);
     console.info(`cluster ok ${Date.now() - startedAt} ms after startAll`);
     expect(await cluster.masters()).toHaveLength(3);
-    await waitUntil('a write to succeed after restart', async () => (await client.set(key, 'white')) === 'OK' || 'not OK', {
-      timeoutMs: 10_000,
-      intervalMs: 200,
-    });
+    await waitUntil(
+      'a write to succeed after restart',
+      async () => (await client.set(key, 'white')) === 'OK' || 'not OK',
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
     expect(await client.get(key)).toBe('white');
   });
 });

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_TOKEN, adminHeaders, startTestService, testNamespace, waitFor, type TestService } from './harness/service.ts';
-import type { Money, Product, Category } from '../src/shop/types.ts';
+import type { Category, Product } from '../src/shop/types.ts';
+import {
+  adminHeaders,
+  startTestService,
+  TEST_ADMIN_TOKEN,
+  type TestService,
+  testNamespace,
+  waitFor,
+} from './harness/service.ts';
 
 interface ProductPage {
   items: Product[];
@@ -25,13 +32,22 @@ async function expectProblem(res: Response, status: number): Promise<ProblemBody
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = (await res.json()) as ProblemBody;
-  expect(body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\//), title: expect.any(String), detail: expect.any(String) });
+  expect(body).toMatchObject({
+    status,
+    type: expect.stringMatching(/^\/problems\//),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   return body;
 }
 
 /** One request per admin route, with a body valid enough to get past routing. */
 const ADMIN_ROUTES: { method: string; path: string; body?: unknown }[] = [
-  { method: 'POST', path: '/admin/products', body: { sku: 'X-1', name: 'X', category: 'roses', price: { amount: 1, currency: 'EUR' }, stock: 1 } },
+  {
+    method: 'POST',
+    path: '/admin/products',
+    body: { sku: 'X-1', name: 'X', category: 'roses', price: { amount: 1, currency: 'EUR' }, stock: 1 },
+  },
   { method: 'PATCH', path: '/admin/products/1', body: { stock: 1 } },
   { method: 'DELETE', path: '/admin/products/1' },
   { method: 'POST', path: '/admin/categories', body: { slug: 'x', name: 'X' } },
@@ -42,7 +58,11 @@ const ADMIN_ROUTES: { method: string; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/admin/cache/invalidate', body: { prefixes: ['product'] } },
 ];
 
-function adminRequest(shop: TestService, route: (typeof ADMIN_ROUTES)[number], headers: Record<string, string>): Promise<Response> {
+function adminRequest(
+  shop: TestService,
+  route: (typeof ADMIN_ROUTES)[number],
+  headers: Record<string, string>,
+): Promise<Response> {
   return shop.request(route.path, {
     method: route.method,
     headers: { 'content-type': 'application/json', ...headers },
@@ -66,21 +86,36 @@ describe('admin API', () => {
     return (await res.json()) as T;
   };
   const send = (method: string, path: string, body?: unknown) =>
-    shop.request(path, { method, headers: adminHeaders, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    shop.request(path, {
+      method,
+      headers: adminHeaders,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
 
   describe('authentication', () => {
-    it.each(ADMIN_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: 401 with WWW-Authenticate without a token', async (_name, route) => {
-      const res = await adminRequest(shop, route, {});
-      await expectProblem(res, 401);
-      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
-      const basic = await adminRequest(shop, route, { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` });
-      await expectProblem(basic, 401);
-    });
+    it.each(ADMIN_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: 401 with WWW-Authenticate without a token',
+      async (_name, route) => {
+        const res = await adminRequest(shop, route, {});
+        await expectProblem(res, 401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+        const basic = await adminRequest(shop, route, {
+          authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}`,
+        });
+        await expectProblem(basic, 401);
+      },
+    );
 
-    it.each(ADMIN_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: 403 with a wrong token', async (_name, route) => {
-      await expectProblem(await adminRequest(shop, route, { authorization: 'Bearer not-the-admin-token-0123456789' }), 403);
-      await expectProblem(await adminRequest(shop, route, { authorization: `Bearer ${TEST_ADMIN_TOKEN}x` }), 403);
-    });
+    it.each(ADMIN_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      '%s: 403 with a wrong token',
+      async (_name, route) => {
+        await expectProblem(
+          await adminRequest(shop, route, { authorization: 'Bearer not-the-admin-token-0123456789' }),
+          403,
+        );
+        await expectProblem(await adminRequest(shop, route, { authorization: `Bearer ${TEST_ADMIN_TOKEN}x` }), 403);
+      },
+    );
 
     it('changes nothing when refused', async () => {
       const before = await get<Product>('/api/products/1');
@@ -122,16 +157,49 @@ describe('admin API', () => {
       });
       expect(res.status).toBe(201);
       const created = (await res.json()) as Product;
-      expect(created).toMatchObject({ sku, slug: expect.stringMatching(/^moonlit-garden-rose/), category: { slug: 'roses', name: 'Roses' }, price: { amount: 5_500 }, stock: 12 });
+      expect(created).toMatchObject({
+        sku,
+        slug: expect.stringMatching(/^moonlit-garden-rose/),
+        category: { slug: 'roses', name: 'Roses' },
+        price: { amount: 5_500 },
+        stock: 12,
+      });
 
       expect(await get<Product>(`/api/products/${created.id}`)).toEqual(created);
       expect((await get<Category>('/api/categories/roses')).productCount).toBe(rosesBefore.productCount + 1);
       expect((await get<ProductPage>('/api/products?category=roses&limit=1')).total).toBe(listBefore.total + 1);
       expect((await get<ProductPage>('/api/products?q=moonlit')).items.map((p) => p.id)).toEqual([created.id]);
 
-      await expectProblem(await send('POST', '/admin/products', { sku, name: 'Duplicate', category: 'roses', price: { amount: 1, currency: 'EUR' }, stock: 1 }), 409);
-      await expectProblem(await send('POST', '/admin/products', { sku: `${sku}-2`, name: 'Nowhere', category: 'no-such-category', price: { amount: 1, currency: 'EUR' }, stock: 1 }), 422);
-      await expectProblem(await send('POST', '/admin/products', { sku: `${sku}-3`, name: 'Cheap', category: 'roses', price: { amount: -1, currency: 'EUR' }, stock: 1 }), 400);
+      await expectProblem(
+        await send('POST', '/admin/products', {
+          sku,
+          name: 'Duplicate',
+          category: 'roses',
+          price: { amount: 1, currency: 'EUR' },
+          stock: 1,
+        }),
+        409,
+      );
+      await expectProblem(
+        await send('POST', '/admin/products', {
+          sku: `${sku}-2`,
+          name: 'Nowhere',
+          category: 'no-such-category',
+          price: { amount: 1, currency: 'EUR' },
+          stock: 1,
+        }),
+        422,
+      );
+      await expectProblem(
+        await send('POST', '/admin/products', {
+          sku: `${sku}-3`,
+          name: 'Cheap',
+          category: 'roses',
+          price: { amount: -1, currency: 'EUR' },
+          stock: 1,
+        }),
+        400,
+      );
     });
 
     it('shows a price change at once on a product read before it and on a listing page that shows it', async () => {
@@ -167,13 +235,25 @@ describe('admin API', () => {
       await get<ProductPage>(`/api/products?category=${target}&limit=100`);
       await get<ProductPage>('/api/products?q=zanzibar');
 
-      const res = await send('PATCH', `/admin/products/${id}`, { stock: 321, name: 'Zanzibar star', description: 'Renamed for the test.', category: target });
+      const res = await send('PATCH', `/admin/products/${id}`, {
+        stock: 321,
+        name: 'Zanzibar star',
+        description: 'Renamed for the test.',
+        category: target,
+      });
       expect(res.status).toBe(200);
 
-      expect(await get<Product>(`/api/products/${id}`)).toMatchObject({ stock: 321, name: 'Zanzibar star', description: 'Renamed for the test.', category: { slug: target } });
+      expect(await get<Product>(`/api/products/${id}`)).toMatchObject({
+        stock: 321,
+        name: 'Zanzibar star',
+        description: 'Renamed for the test.',
+        category: { slug: target },
+      });
       expect((await get<Category>(`/api/categories/${before.category.slug}`)).productCount).toBe(fromCount - 1);
       expect((await get<Category>(`/api/categories/${target}`)).productCount).toBe(toCount + 1);
-      expect((await get<ProductPage>(`/api/products?category=${target}&limit=100`)).items.map((p) => p.id)).toContain(id);
+      expect((await get<ProductPage>(`/api/products?category=${target}&limit=100`)).items.map((p) => p.id)).toContain(
+        id,
+      );
       expect((await get<ProductPage>('/api/products?q=zanzibar')).items.map((p) => p.id)).toEqual([id]);
 
       await expectProblem(await send('PATCH', `/admin/products/${id}`, {}), 400);
@@ -204,7 +284,11 @@ describe('admin API', () => {
       const listBefore = (await get<{ items: Category[] }>('/api/categories')).items;
       await expectProblem(await shop.request('/api/categories/ikebana'), 404);
 
-      const created = await send('POST', '/admin/categories', { slug: 'ikebana', name: 'Ikebana', description: 'Japanese arrangements.' });
+      const created = await send('POST', '/admin/categories', {
+        slug: 'ikebana',
+        name: 'Ikebana',
+        description: 'Japanese arrangements.',
+      });
       expect(created.status).toBe(201);
       expect(await created.json()).toMatchObject({ slug: 'ikebana', name: 'Ikebana', productCount: 0 });
       await expectProblem(await send('POST', '/admin/categories', { slug: 'ikebana', name: 'Again' }), 409);
@@ -222,7 +306,9 @@ describe('admin API', () => {
       const deleted = await send('DELETE', '/admin/categories/ikebana');
       expect(deleted.status).toBe(204);
       await expectProblem(await shop.request('/api/categories/ikebana'), 404);
-      expect((await get<{ items: Category[] }>('/api/categories')).items.map((c) => c.slug)).toEqual(listBefore.map((c) => c.slug));
+      expect((await get<{ items: Category[] }>('/api/categories')).items.map((c) => c.slug)).toEqual(
+        listBefore.map((c) => c.slug),
+      );
       await expectProblem(await send('DELETE', '/admin/categories/ikebana'), 404);
     });
 
@@ -230,8 +316,13 @@ describe('admin API', () => {
       const product = (await get<ProductPage>('/api/products?category=lilies&limit=1')).items[0]!;
       await get<Product>(`/api/products/${product.id}`);
       expect((await send('PATCH', '/admin/categories/lilies', { name: 'Lilies & callas' })).status).toBe(200);
-      expect((await get<Product>(`/api/products/${product.id}`)).category).toEqual({ slug: 'lilies', name: 'Lilies & callas' });
-      expect((await get<ProductPage>('/api/products?category=lilies&limit=1')).items[0]!.category.name).toBe('Lilies & callas');
+      expect((await get<Product>(`/api/products/${product.id}`)).category).toEqual({
+        slug: 'lilies',
+        name: 'Lilies & callas',
+      });
+      expect((await get<ProductPage>('/api/products?category=lilies&limit=1')).items[0]!.category.name).toBe(
+        'Lilies & callas',
+      );
     });
 
     it('refuses to delete a category that still has products (409), and deletes it once emptied', async () => {
@@ -239,7 +330,13 @@ describe('admin API', () => {
       expect((await get<Category>('/api/categories/roses')).productCount).toBeGreaterThan(0);
 
       expect((await send('POST', '/admin/categories', { slug: 'short-lived', name: 'Short-lived' })).status).toBe(201);
-      const p = await send('POST', '/admin/products', { sku: `SL-${randomBytes(4).toString('hex')}`, name: 'Mayfly', category: 'short-lived', price: { amount: 100, currency: 'EUR' }, stock: 1 });
+      const p = await send('POST', '/admin/products', {
+        sku: `SL-${randomBytes(4).toString('hex')}`,
+        name: 'Mayfly',
+        category: 'short-lived',
+        price: { amount: 100, currency: 'EUR' },
+        stock: 1,
+      });
       const product = (await p.json()) as Product;
       expect((await get<Category>('/api/categories/short-lived')).productCount).toBe(1);
       await expectProblem(await send('DELETE', '/admin/categories/short-lived'), 409);
@@ -254,7 +351,11 @@ describe('admin API', () => {
       const res = await send('GET', '/admin/cache/stats');
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      const stats = (await res.json()) as { status: { l1: { entries: number }; l2: { circuit: string } }; prefixes: Record<string, { freshMs: number }>; counters: unknown };
+      const stats = (await res.json()) as {
+        status: { l1: { entries: number }; l2: { circuit: string } };
+        prefixes: Record<string, { freshMs: number }>;
+        counters: unknown;
+      };
       expect(Object.keys(stats.prefixes).sort()).toEqual(['catalog', 'category', 'popular', 'product', 'search']);
       expect(stats.prefixes.product!.freshMs).toBe(300_000);
       expect(stats.status.l1.entries).toBeGreaterThan(0);
@@ -274,7 +375,12 @@ describe('admin API', () => {
         5_000,
         'product key in both tiers',
       );
-      expect(seen).toMatchObject({ key: `product:${id}`, prefix: 'product', l1: { present: true }, l2: { present: true } });
+      expect(seen).toMatchObject({
+        key: `product:${id}`,
+        prefix: 'product',
+        l1: { present: true },
+        l2: { present: true },
+      });
       expect(seen!.l2.slot).toBeGreaterThanOrEqual(0);
       expect(seen!.l2.slot).toBeLessThan(16_384);
       expect(seen!.l2.node).toMatch(/^[\d.]+:\d+$/);
@@ -326,7 +432,10 @@ describe('admin API', () => {
       const body = await expectProblem(await send('POST', '/admin/cache/invalidate', { prefixes: ['flowers'] }), 400);
       expect(body.detail).toContain('flowers');
       await expectProblem(await send('POST', '/admin/cache/invalidate', {}), 400);
-      await expectProblem(await send('POST', '/admin/cache/invalidate', { keys: [{ prefix: 'nope', parts: [1] }] }), 400);
+      await expectProblem(
+        await send('POST', '/admin/cache/invalidate', { keys: [{ prefix: 'nope', parts: [1] }] }),
+        400,
+      );
     });
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminHeaders, startTestService, testNamespace, waitFor, type TestService } from './harness/service.ts';
-import type { Money, Product, Category } from '../src/shop/types.ts';
+import type { Category, Product } from '../src/shop/types.ts';
+import { adminHeaders, startTestService, type TestService, testNamespace, waitFor } from './harness/service.ts';
 
 interface ProductPage {
   items: Product[];
@@ -30,7 +30,12 @@ async function expectProblem(res: Response, status: number, field?: string): Pro
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = await json<ProblemBody>(res);
-  expect(body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\/[a-z-]+$/), title: expect.any(String), detail: expect.any(String) });
+  expect(body).toMatchObject({
+    status,
+    type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   if (field !== undefined) {
     expect(body.errors?.map((e) => e.name)).toContain(field);
   }
@@ -59,7 +64,18 @@ describe('catalogue API', () => {
       expect(res.status).toBe(200);
       const { items } = await json<{ items: Category[] }>(res);
       const slugs = items.map((c) => c.slug);
-      for (const slug of ['roses', 'tulips', 'peonies', 'orchids', 'bouquets', 'wedding', 'house-plants', 'succulents', 'gifts', 'seasonal']) {
+      for (const slug of [
+        'roses',
+        'tulips',
+        'peonies',
+        'orchids',
+        'bouquets',
+        'wedding',
+        'house-plants',
+        'succulents',
+        'gifts',
+        'seasonal',
+      ]) {
         expect(slugs).toContain(slug);
       }
       expect(items.reduce((sum, c) => sum + c.productCount, 0)).toBe(SEEDED);
@@ -115,7 +131,11 @@ describe('catalogue API', () => {
 
     it('inStock=true lists only products with stock, and excludes one sold out by admin', async () => {
       const victim = (await page('limit=1&sort=newest')).items[0]!;
-      const patched = await shop.request(`/admin/products/${victim.id}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ stock: 0 }) });
+      const patched = await shop.request(`/admin/products/${victim.id}`, {
+        method: 'PATCH',
+        headers: adminHeaders,
+        body: JSON.stringify({ stock: 0 }),
+      });
       expect(patched.status).toBe(200);
       const inStock = await page('inStock=true&limit=100');
       expect(inStock.items.every((p) => p.stock > 0)).toBe(true);
@@ -138,7 +158,12 @@ describe('catalogue API', () => {
     });
 
     it('pages through the whole catalogue with a consistent total and no repeats', async () => {
-      const pages = [await page('limit=100&page=1'), await page('limit=100&page=2'), await page('limit=100&page=3'), await page('limit=100&page=4')];
+      const pages = [
+        await page('limit=100&page=1'),
+        await page('limit=100&page=2'),
+        await page('limit=100&page=3'),
+        await page('limit=100&page=4'),
+      ];
       expect(pages.map((p) => [p.page, p.limit, p.total])).toEqual([
         [1, 100, SEEDED],
         [2, 100, SEEDED],
@@ -176,7 +201,10 @@ describe('catalogue API', () => {
     it('answers a product by id, and 404s an unknown one', async () => {
       const res = await shop.request('/api/products/42');
       expect(res.status).toBe(200);
-      expect(await json<Product>(res)).toMatchObject({ id: 42, price: { amount: expect.any(Number), currency: 'EUR' } });
+      expect(await json<Product>(res)).toMatchObject({
+        id: 42,
+        price: { amount: expect.any(Number), currency: 'EUR' },
+      });
       await expectProblem(await shop.request('/api/products/999999'), 404);
     });
 
@@ -197,7 +225,11 @@ describe('catalogue API', () => {
       expect(again.headers.get('cache-status')).toMatch(/^shop-l1; hit/);
 
       const { price } = await json<Product>(first);
-      const patch = await shop.request('/admin/products/43', { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ price: { ...price, amount: price.amount + 1 } }) });
+      const patch = await shop.request('/admin/products/43', {
+        method: 'PATCH',
+        headers: adminHeaders,
+        body: JSON.stringify({ price: { ...price, amount: price.amount + 1 } }),
+      });
       expect(patch.status).toBe(200);
       const changed = await shop.request('/api/products/43', { headers: { 'if-none-match': etag! } });
       expect(changed.status).toBe(200);
@@ -206,7 +238,12 @@ describe('catalogue API', () => {
     });
 
     it('gives listings and categories ETags and caching headers too', async () => {
-      for (const path of ['/api/categories', '/api/categories/roses', '/api/products?category=roses', '/api/products/popular?limit=3']) {
+      for (const path of [
+        '/api/categories',
+        '/api/categories/roses',
+        '/api/products?category=roses',
+        '/api/products/popular?limit=3',
+      ]) {
         const res = await shop.request(path);
         expect(res.status, path).toBe(200);
         const etag = res.headers.get('etag');
@@ -221,7 +258,9 @@ describe('catalogue API', () => {
 
     it('reports a miss then an L1 hit in Cache-Status', async () => {
       // Best-seller reads warm their products' keys, so take one that cannot be among them.
-      const cold = shop.service.db.prepare('SELECT MAX(id) AS id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)').get() as { id: number };
+      const cold = shop.service.db
+        .prepare('SELECT MAX(id) AS id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)')
+        .get() as { id: number };
       const first = await shop.request(`/api/products/${cold.id}`);
       expect(first.headers.get('cache-status')).toBe('shop-l2; fwd=miss; stored, shop-l1; fwd=miss; stored');
       const second = await shop.request(`/api/products/${cold.id}`);
@@ -238,7 +277,9 @@ describe('catalogue API', () => {
       const sold = items.map((i) => i.unitsSold);
       expect(sold).toEqual([...sold].sort((a, b) => b - a));
       const expected = shop.service.db
-        .prepare('SELECT product_id AS id, SUM(quantity) AS units FROM order_items GROUP BY product_id ORDER BY units DESC, product_id ASC LIMIT 5')
+        .prepare(
+          'SELECT product_id AS id, SUM(quantity) AS units FROM order_items GROUP BY product_id ORDER BY units DESC, product_id ASC LIMIT 5',
+        )
         .all() as { id: number; units: number }[];
       expect(items.map((i) => [i.product.id, i.unitsSold])).toEqual(expected.map((e) => [e.id, e.units]));
       await expectProblem(await shop.request('/api/products/popular?limit=51'), 400, 'limit');
@@ -249,7 +290,11 @@ describe('catalogue API', () => {
       const before = await json<Popular>(await shop.request('/api/products/popular?limit=5'));
       const top = before.items[0]!.product;
       const newAmount = top.price.amount + 123;
-      const patch = await shop.request(`/admin/products/${top.id}`, { method: 'PATCH', headers: adminHeaders, body: JSON.stringify({ price: { amount: newAmount, currency: top.price.currency } }) });
+      const patch = await shop.request(`/admin/products/${top.id}`, {
+        method: 'PATCH',
+        headers: adminHeaders,
+        body: JSON.stringify({ price: { amount: newAmount, currency: top.price.currency } }),
+      });
       expect(patch.status).toBe(200);
       const after = await json<Popular>(await shop.request('/api/products/popular?limit=5'));
       expect(after.items[0]!.product).toMatchObject({ id: top.id, price: { amount: newAmount } });
@@ -262,7 +307,13 @@ describe('catalogue API', () => {
         const created = await fast.request('/admin/products', {
           method: 'POST',
           headers: adminHeaders,
-          body: JSON.stringify({ sku: 'BESTSELLER-1', name: 'Record-breaking peony', category: 'peonies', price: { amount: 4200, currency: 'EUR' }, stock: 5000 }),
+          body: JSON.stringify({
+            sku: 'BESTSELLER-1',
+            name: 'Record-breaking peony',
+            category: 'peonies',
+            price: { amount: 4200, currency: 'EUR' },
+            stock: 5000,
+          }),
         });
         expect(created.status).toBe(201);
         const product = await json<Product>(created);
@@ -272,7 +323,10 @@ describe('catalogue API', () => {
         const order = await fast.request('/api/orders', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ customer: { name: 'Wedding planner', email: 'planner@example.com' }, items: [{ productId: product.id, quantity: 1000 }] }),
+          body: JSON.stringify({
+            customer: { name: 'Wedding planner', email: 'planner@example.com' },
+            items: [{ productId: product.id, quantity: 1000 }],
+          }),
         });
         expect(order.status).toBe(201);
         await waitFor(

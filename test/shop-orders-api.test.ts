@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminHeaders, startTestService, testNamespace, type TestService } from './harness/service.ts';
 import type { Money, Product } from '../src/shop/types.ts';
+import { adminHeaders, startTestService, type TestService, testNamespace } from './harness/service.ts';
 
 interface Order {
   id: string;
@@ -28,7 +28,12 @@ async function expectProblem(res: Response, status: number, field?: string): Pro
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = (await res.json()) as ProblemBody;
-  expect(body).toMatchObject({ status, type: expect.stringMatching(/^\/problems\/[a-z-]+$/), title: expect.any(String), detail: expect.any(String) });
+  expect(body).toMatchObject({
+    status,
+    type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   if (field !== undefined) expect(body.errors?.map((e) => e.name)).toContain(field);
   return body;
 }
@@ -38,14 +43,28 @@ async function createProduct(shop: TestService, stock: number, amount = 1_250): 
   const res = await shop.request('/admin/products', {
     method: 'POST',
     headers: adminHeaders,
-    body: JSON.stringify({ sku, name: `Test tulip ${sku}`, category: 'tulips', price: { amount, currency: 'EUR' }, stock }),
+    body: JSON.stringify({
+      sku,
+      name: `Test tulip ${sku}`,
+      category: 'tulips',
+      price: { amount, currency: 'EUR' },
+      stock,
+    }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as Product;
 }
 
-function placeOrder(shop: TestService, items: { productId: number; quantity: number }[], headers: Record<string, string> = {}): Promise<Response> {
-  return shop.request('/api/orders', { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify({ customer, items }) });
+function placeOrder(
+  shop: TestService,
+  items: { productId: number; quantity: number }[],
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return shop.request('/api/orders', {
+    method: 'POST',
+    headers: { ...json, ...headers },
+    body: JSON.stringify({ customer, items }),
+  });
 }
 
 async function stockOf(shop: TestService, id: number): Promise<number> {
@@ -59,7 +78,11 @@ function storedStock(shop: TestService, id: number): number {
 }
 
 function orderLinesFor(shop: TestService, productId: number): number {
-  return (shop.service.db.prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(productId) as { n: number }).n;
+  return (
+    shop.service.db.prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(productId) as {
+      n: number;
+    }
+  ).n;
 }
 
 describe('orders API (over a real socket)', () => {
@@ -88,10 +111,28 @@ describe('orders API (over a real socket)', () => {
     expect(order.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(res.headers.get('location')).toBe(`/api/orders/${order.id}`);
     expect(res.headers.get('idempotency-replayed')).toBeNull();
-    expect(order).toMatchObject({ status: 'placed', customer, total: { amount: 3 * 1_990 + 2 * 3_450, currency: 'EUR' } });
+    expect(order).toMatchObject({
+      status: 'placed',
+      customer,
+      total: { amount: 3 * 1_990 + 2 * 3_450, currency: 'EUR' },
+    });
     expect(order.items).toEqual([
-      { productId: a.id, sku: a.sku, name: a.name, quantity: 3, unitPrice: { amount: 1_990, currency: 'EUR' }, lineTotal: { amount: 5_970, currency: 'EUR' } },
-      { productId: b.id, sku: b.sku, name: b.name, quantity: 2, unitPrice: { amount: 3_450, currency: 'EUR' }, lineTotal: { amount: 6_900, currency: 'EUR' } },
+      {
+        productId: a.id,
+        sku: a.sku,
+        name: a.name,
+        quantity: 3,
+        unitPrice: { amount: 1_990, currency: 'EUR' },
+        lineTotal: { amount: 5_970, currency: 'EUR' },
+      },
+      {
+        productId: b.id,
+        sku: b.sku,
+        name: b.name,
+        quantity: 2,
+        unitPrice: { amount: 3_450, currency: 'EUR' },
+        lineTotal: { amount: 6_900, currency: 'EUR' },
+      },
     ]);
     expect(order.total.amount).toBe(order.items.reduce((sum, l) => sum + l.lineTotal.amount, 0));
 
@@ -133,13 +174,21 @@ describe('orders API (over a real socket)', () => {
       { productId: short1.id, requested: 4, available: 3 },
       { productId: short2.id, requested: 1, available: 0 },
     ]);
-    expect([await stockOf(shop, short1.id), await stockOf(shop, plenty.id), await stockOf(shop, short2.id)]).toEqual([3, 100, 0]);
+    expect([await stockOf(shop, short1.id), await stockOf(shop, plenty.id), await stockOf(shop, short2.id)]).toEqual([
+      3, 100, 0,
+    ]);
     expect(orderLinesFor(shop, plenty.id)).toBe(0);
   });
 
   it('answers 422 for products that do not exist, naming them', async () => {
     const p = await createProduct(shop, 5);
-    const problem = await expectProblem(await placeOrder(shop, [{ productId: p.id, quantity: 1 }, { productId: 987_654_321, quantity: 1 }]), 422);
+    const problem = await expectProblem(
+      await placeOrder(shop, [
+        { productId: p.id, quantity: 1 },
+        { productId: 987_654_321, quantity: 1 },
+      ]),
+      422,
+    );
     expect(problem.unknownProductIds).toEqual([987_654_321]);
     expect(storedStock(shop, p.id)).toBe(5);
   });
@@ -147,10 +196,18 @@ describe('orders API (over a real socket)', () => {
   it.each([
     ['no items', { customer, items: [] }, 'items'],
     ['zero quantity', { customer, items: [{ productId: 1, quantity: 0 }] }, 'items.0.quantity'],
-    ['a bad email', { customer: { name: 'X', email: 'not-an-email' }, items: [{ productId: 1, quantity: 1 }] }, 'customer.email'],
+    [
+      'a bad email',
+      { customer: { name: 'X', email: 'not-an-email' }, items: [{ productId: 1, quantity: 1 }] },
+      'customer.email',
+    ],
     ['an unknown field', { customer, items: [{ productId: 1, quantity: 1 }], coupon: 'FREE' }, 'coupon'],
   ])('400s an order with %s, naming the field', async (_what, body, field) => {
-    await expectProblem(await shop.request('/api/orders', { method: 'POST', headers: json, body: JSON.stringify(body) }), 400, field);
+    await expectProblem(
+      await shop.request('/api/orders', { method: 'POST', headers: json, body: JSON.stringify(body) }),
+      400,
+      field,
+    );
   });
 
   describe('Idempotency-Key', () => {
@@ -162,7 +219,9 @@ describe('orders API (over a real socket)', () => {
       expect(first.headers.get('idempotency-replayed')).toBeNull();
       const placed = (await first.json()) as Order;
 
-      const retries = await Promise.all([1, 2, 3].map(() => placeOrder(shop, [{ productId: p.id, quantity: 2 }], { 'idempotency-key': key })));
+      const retries = await Promise.all(
+        [1, 2, 3].map(() => placeOrder(shop, [{ productId: p.id, quantity: 2 }], { 'idempotency-key': key })),
+      );
       for (const retry of retries) {
         expect(retry.status).toBe(201);
         expect(retry.headers.get('idempotency-replayed')).toBe('true');
@@ -177,14 +236,21 @@ describe('orders API (over a real socket)', () => {
       const p = await createProduct(shop, 20);
       const key = `mismatch-${randomBytes(8).toString('hex')}`;
       expect((await placeOrder(shop, [{ productId: p.id, quantity: 1 }], { 'idempotency-key': key })).status).toBe(201);
-      const problem = await expectProblem(await placeOrder(shop, [{ productId: p.id, quantity: 5 }], { 'idempotency-key': key }), 422);
+      const problem = await expectProblem(
+        await placeOrder(shop, [{ productId: p.id, quantity: 5 }], { 'idempotency-key': key }),
+        422,
+      );
       expect(problem.type).toBe('/problems/idempotency-key-reused');
       expect(await stockOf(shop, p.id)).toBe(19);
     });
 
     it('400s a key that is not visible ASCII', async () => {
       const p = await createProduct(shop, 1);
-      await expectProblem(await placeOrder(shop, [{ productId: p.id, quantity: 1 }], { 'idempotency-key': 'has space' }), 400, 'idempotency-key');
+      await expectProblem(
+        await placeOrder(shop, [{ productId: p.id, quantity: 1 }], { 'idempotency-key': 'has space' }),
+        400,
+        'idempotency-key',
+      );
       expect(storedStock(shop, p.id)).toBe(1);
     });
   });
@@ -197,8 +263,14 @@ describe('orders API (over a real socket)', () => {
 
   describe('request bodies', () => {
     it('413s a body over MAX_BODY_BYTES (64 KiB by default) as a problem', async () => {
-      const body = JSON.stringify({ customer: { name: 'x'.repeat(70 * 1024), email: 'a@example.com' }, items: [{ productId: 1, quantity: 1 }] });
-      const problem = await expectProblem(await shop.request('/api/orders', { method: 'POST', headers: json, body }), 413);
+      const body = JSON.stringify({
+        customer: { name: 'x'.repeat(70 * 1024), email: 'a@example.com' },
+        items: [{ productId: 1, quantity: 1 }],
+      });
+      const problem = await expectProblem(
+        await shop.request('/api/orders', { method: 'POST', headers: json, body }),
+        413,
+      );
       expect(problem.type).toBe('/problems/body-too-large');
     });
 
@@ -211,17 +283,29 @@ describe('orders API (over a real socket)', () => {
           else controller.close();
         },
       });
-      const res = await fetch(`${shop.url}/api/orders`, { method: 'POST', headers: json, body: stream, duplex: 'half' } as RequestInit);
+      const res = await fetch(`${shop.url}/api/orders`, {
+        method: 'POST',
+        headers: json,
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
       await expectProblem(res, 413);
     });
 
     it('400s malformed JSON as a problem', async () => {
-      const problem = await expectProblem(await shop.request('/api/orders', { method: 'POST', headers: json, body: '{"customer": {' }), 400);
+      const problem = await expectProblem(
+        await shop.request('/api/orders', { method: 'POST', headers: json, body: '{"customer": {' }),
+        400,
+      );
       expect(problem.detail).toMatch(/json/i);
     });
 
     it('refuses a body that is not JSON with a 4xx problem, not a 500', async () => {
-      const variants: Record<string, string>[] = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {}];
+      const variants: Record<string, string>[] = [
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        {},
+      ];
       for (const headers of variants) {
         const res = await shop.request('/api/orders', { method: 'POST', headers, body: 'customer=ada' });
         expect(res.status, JSON.stringify(headers)).toBeGreaterThanOrEqual(400);
@@ -240,7 +324,10 @@ describe('orders API (over a real socket)', () => {
         fetch(`${target.url}/api/orders`, {
           method: 'POST',
           headers: json,
-          body: JSON.stringify({ customer: { name: `Buyer ${tag}${i}`, email: `buyer${i}@example.com` }, items: [{ productId, quantity: 1 }] }),
+          body: JSON.stringify({
+            customer: { name: `Buyer ${tag}${i}`, email: `buyer${i}@example.com` },
+            items: [{ productId, quantity: 1 }],
+          }),
         }),
       );
     }
@@ -272,7 +359,11 @@ describe('orders API (over a real socket)', () => {
     });
 
     it(`sells exactly ${stock} units when two instances share one SQLite file`, async () => {
-      const other = await startTestService({ namespace: shop.namespace, databasePath: shop.databasePath, listen: true });
+      const other = await startTestService({
+        namespace: shop.namespace,
+        databasePath: shop.databasePath,
+        listen: true,
+      });
       try {
         const p = await createProduct(shop, stock);
         // Both instances cache the product first: each must drop its copy when the other sells.

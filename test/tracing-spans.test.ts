@@ -6,12 +6,13 @@
  * The OpenTelemetry SDK is global to the process (one tracer provider), so it lives in this
  * file alone: vitest runs each file in its own fork.
  */
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
-import { createLogger } from '../src/observability/logger.ts';
+
 import { Writable } from 'node:stream';
-import { startTestService, waitFor, type TestService } from './harness/service.ts';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/observability/logger.ts';
+import { startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
+import { startTestService, type TestService, waitFor } from './harness/service.ts';
 import { parseExposition } from './helpers/prometheus-server.ts';
 
 const exporter = new InMemorySpanExporter();
@@ -30,7 +31,10 @@ function parentId(span: ReadableSpan): string | undefined {
 }
 
 function isRedis(span: ReadableSpan): boolean {
-  return span.instrumentationScope.name === '@opentelemetry/instrumentation-ioredis' && span.attributes['db.system.name'] === 'redis';
+  return (
+    span.instrumentationScope.name === '@opentelemetry/instrumentation-ioredis' &&
+    span.attributes['db.system.name'] === 'redis'
+  );
 }
 
 function childrenOf(spans: readonly ReadableSpan[], parent: ReadableSpan): ReadableSpan[] {
@@ -38,7 +42,10 @@ function childrenOf(spans: readonly ReadableSpan[], parent: ReadableSpan): Reada
 }
 
 /** Every span of the trace whose root is the server span of the request to `path`. */
-async function traceOf(path: string, init?: RequestInit): Promise<{ server: ReadableSpan; spans: ReadableSpan[]; status: number }> {
+async function traceOf(
+  path: string,
+  init?: RequestInit,
+): Promise<{ server: ReadableSpan; spans: ReadableSpan[]; status: number }> {
   exporter.reset();
   const res = await fetch(svc.url + path, init);
   await res.arrayBuffer();
@@ -53,14 +60,23 @@ async function traceOf(path: string, init?: RequestInit): Promise<{ server: Read
     `the server span of ${path}`,
   );
   const traceId = server!.spanContext().traceId;
-  return { server: server!, spans: exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId), status: res.status };
+  return {
+    server: server!,
+    spans: exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId),
+    status: res.status,
+  };
 }
 
 beforeAll(async () => {
   process.env['OTEL_TRACES_SAMPLER'] = 'always_on';
   tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   // Slow bus heartbeats: a gap (a stalled event loop on a loaded machine) would clear L1 between the two reads below.
-  svc = await startTestService({ tracing: true, listen: true, logger: createLogger('info', logSink), env: { CACHE_BUS_HEARTBEAT_MS: '500' } });
+  svc = await startTestService({
+    tracing: true,
+    listen: true,
+    logger: createLogger('info', logSink),
+    env: { CACHE_BUS_HEARTBEAT_MS: '500' },
+  });
 });
 
 afterAll(async () => {
@@ -87,7 +103,12 @@ describe('request traces', () => {
     const lookups = childrenOf(spans, server).filter((s) => s.name === 'cache.lookup product');
     expect(lookups).toHaveLength(1);
     const lookup = lookups[0]!;
-    expect(lookup.attributes).toMatchObject({ 'cache.prefix': 'product', 'cache.tier': 'origin', 'cache.result': 'miss', 'cache.hit': false });
+    expect(lookup.attributes).toMatchObject({
+      'cache.prefix': 'product',
+      'cache.tier': 'origin',
+      'cache.result': 'miss',
+      'cache.hit': false,
+    });
 
     const under = childrenOf(spans, lookup);
     const names = under.map((s) => s.name);
@@ -109,14 +130,23 @@ describe('request traces', () => {
     const redisSpans = spans.filter(isRedis);
     expect(redisSpans.length).toBeGreaterThanOrEqual(3);
     const outside = redisSpans.filter((s) => parentId(s) !== lookup.spanContext().spanId);
-    expect(outside.map((s) => `${s.name} (parent ${parentId(s) === server.spanContext().spanId ? 'server' : String(parentId(s))})`)).toEqual([]);
+    expect(
+      outside.map(
+        (s) => `${s.name} (parent ${parentId(s) === server.spanContext().spanId ? 'server' : String(parentId(s))})`,
+      ),
+    ).toEqual([]);
   });
 
   it('the same product again: the lookup says l1 hit, with no Redis and no load under it', async () => {
     const { server, spans } = await traceOf('/api/products/42');
     warmTraceId = server.spanContext().traceId;
     const lookup = childrenOf(spans, server).find((s) => s.name === 'cache.lookup product');
-    expect(lookup?.attributes).toMatchObject({ 'cache.prefix': 'product', 'cache.tier': 'l1', 'cache.result': 'hit', 'cache.hit': true });
+    expect(lookup?.attributes).toMatchObject({
+      'cache.prefix': 'product',
+      'cache.tier': 'l1',
+      'cache.result': 'hit',
+      'cache.hit': true,
+    });
     expect(childrenOf(spans, lookup!)).toEqual([]);
     expect(spans.filter(isRedis)).toEqual([]);
   });
@@ -124,10 +154,15 @@ describe('request traces', () => {
   it('the latency histogram carries the trace id as an exemplar in OpenMetrics', async () => {
     expect(coldTraceId).toMatch(/^[0-9a-f]{32}$/);
     expect(warmTraceId).toMatch(/^[0-9a-f]{32}$/);
-    const res = await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    const res = await fetch(`${svc.url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+    });
     const exposition = parseExposition(await res.text());
     const buckets = exposition.samples.filter(
-      (s) => s.name === 'http_server_request_duration_seconds_bucket' && s.labels['route'] === '/api/products/:id' && s.exemplar !== undefined,
+      (s) =>
+        s.name === 'http_server_request_duration_seconds_bucket' &&
+        s.labels['route'] === '/api/products/:id' &&
+        s.exemplar !== undefined,
     );
     const exemplarTraces = buckets.map((s) => s.exemplar!.labels['trace_id']);
     // Each bucket keeps its latest exemplar: the warm request (the last of that status) is
@@ -142,7 +177,9 @@ describe('request traces', () => {
   it('a caller’s traceparent is continued: same trace id, the caller’s span as parent', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
-    const { server } = await traceOf('/api/products/43', { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } });
+    const { server } = await traceOf('/api/products/43', {
+      headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
+    });
     expect(server.spanContext().traceId).toBe(traceId);
     expect(parentId(server)).toBe(callerSpan);
   });

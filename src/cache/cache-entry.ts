@@ -20,7 +20,12 @@ interface WireEntry {
   t: [string, number][];
 }
 
-export function serializeEntry(value: unknown, freshUntil: number, staleUntil: number, tags: readonly TagStamp[]): string {
+export function serializeEntry(
+  value: unknown,
+  freshUntil: number,
+  staleUntil: number,
+  tags: readonly TagStamp[],
+): string {
   const wire: WireEntry = { v: value, f: freshUntil, s: staleUntil, t: tags.map((s) => [s.tag.name, s.version]) };
   return JSON.stringify(wire);
 }

@@ -23,7 +23,7 @@ export function buildKey(prefix: RegisteredPrefix, parts: readonly (string | num
     id += encodeURIComponent(String(parts[i]));
   }
   if (id.length > MAX_ENCODED_ID_LENGTH) {
-    id = '#' + createHash('sha256').update(id).digest('base64url');
+    id = `#${createHash('sha256').update(id).digest('base64url')}`;
   }
   return { prefix, full: `${prefix.name}:${id}` };
 }

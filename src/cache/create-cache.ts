@@ -62,7 +62,17 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     const r = options.redis;
     redis = createRedisCluster({ seeds: r.seeds, commandTimeoutMs: r.timeoutMs });
     redis.on('error', (error: unknown) => log.debug('redis cluster client error', { err: error }));
-    l2 = new L2RedisTier(redis, r.namespace, { timeoutMs: r.timeoutMs, breakerFailureThreshold: r.breakerFailures, breakerOpenMs: r.breakerOpenMs, versionTtlMs: 24 * 3_600_000 }, observer);
+    l2 = new L2RedisTier(
+      redis,
+      r.namespace,
+      {
+        timeoutMs: r.timeoutMs,
+        breakerFailureThreshold: r.breakerFailures,
+        breakerOpenMs: r.breakerOpenMs,
+        versionTtlMs: 24 * 3_600_000,
+      },
+      observer,
+    );
     l2.startProbing();
     subscriber = redis.duplicate();
     subscriber.on('error', (error: unknown) => log.debug('redis subscriber error', { err: error }));
@@ -98,7 +108,8 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     void bus.start();
     // Logged at the edges only: while Redis stays down the circuit cycles open → half-open → open each probe.
     tier.onCircuitChange((state, previous) => {
-      if (state === 'open' && previous === 'closed') log.warn('redis unreachable: L2 circuit open, reads go to the loader', { lastError: tier.status().lastError });
+      if (state === 'open' && previous === 'closed')
+        log.warn('redis unreachable: L2 circuit open, reads go to the loader', { lastError: tier.status().lastError });
       if (state === 'closed') log.info('redis reachable again: L2 circuit closed');
     });
     evictions = new L2EvictionListener(tier.client, tier.keys, {

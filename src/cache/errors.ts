@@ -42,7 +42,11 @@ export function classifyRedisError(error: unknown): L2ErrorKind {
   if (error instanceof TimeoutError) return 'timeout';
   const message = error instanceof Error ? error.message : String(error);
   if (/timed? ?out/i.test(message)) return 'timeout';
-  if (/ECONNREFUSED|ECONNRESET|EPIPE|closed|not ready|isn't ready|writeable|CLUSTERDOWN|All.*failed|MaxRetriesPerRequest|Failed to refresh|TRYAGAIN|None of startup nodes/i.test(message)) {
+  if (
+    /ECONNREFUSED|ECONNRESET|EPIPE|closed|not ready|isn't ready|writeable|CLUSTERDOWN|All.*failed|MaxRetriesPerRequest|Failed to refresh|TRYAGAIN|None of startup nodes/i.test(
+      message,
+    )
+  ) {
     return 'connection';
   }
   return 'other';

@@ -81,7 +81,8 @@ export class InvalidationBus {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     this.started = false;
-    for (const event of ['message', 'ready', 'close', 'end', 'reconnecting', '-node']) this.subscriber.removeAllListeners(event);
+    for (const event of ['message', 'ready', 'close', 'end', 'reconnecting', '-node'])
+      this.subscriber.removeAllListeners(event);
   }
 
   private enterGap(): void {

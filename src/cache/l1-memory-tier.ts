@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry } from './cache-entry.ts';
-import type { PrefixRegistry } from './prefix-registry.ts';
 import { prefixNameOf } from './cache-key.ts';
+import type { PrefixRegistry } from './prefix-registry.ts';
 import type { CacheObserver, EvictionReason } from './types.ts';
 
 export interface L1Options {

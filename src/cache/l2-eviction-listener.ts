@@ -1,4 +1,4 @@
-import { Redis, type Cluster } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import type { RedisKeyspace } from './cache-key.ts';
 
 export interface L2EvictionListenerOptions {
@@ -51,7 +51,9 @@ export class L2EvictionListener {
 
   private async refresh(): Promise<void> {
     if (this.cluster.status !== 'ready') return;
-    const masters = new Set(this.cluster.nodes('master').map((n) => `${n.options.host ?? '127.0.0.1'}:${n.options.port ?? 6379}`));
+    const masters = new Set(
+      this.cluster.nodes('master').map((n) => `${n.options.host ?? '127.0.0.1'}:${n.options.port ?? 6379}`),
+    );
     for (const [address, sub] of this.subscribers) {
       if (!masters.has(address)) {
         this.subscribers.delete(address);

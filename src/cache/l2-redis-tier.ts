@@ -1,8 +1,8 @@
-import type { Cluster } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import { CircuitBreaker } from './circuit-breaker.ts';
-import { L2Error, L2UnavailableError, classifyRedisError } from './errors.ts';
+import type { Cluster } from 'ioredis';
 import { RedisKeyspace } from './cache-key.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import { classifyRedisError, L2Error, L2UnavailableError } from './errors.ts';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from './redis-scripts.ts';
 import type { CacheObserver, CircuitState } from './types.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -72,7 +72,9 @@ export class L2RedisTier {
     return {
       circuit: this.breaker.state,
       clusterStatus: this.client.status,
-      ...(this.lastError ? { lastError: { at: new Date(this.lastError.at).toISOString(), message: this.lastError.message } } : {}),
+      ...(this.lastError
+        ? { lastError: { at: new Date(this.lastError.at).toISOString(), message: this.lastError.message } }
+        : {}),
     };
   }
 
@@ -102,8 +104,12 @@ export class L2RedisTier {
     await this.call('get', () =>
       Promise.all(
         [...bySlot.values()].map(async (indexes) => {
-          const values = await this.client.mget(...indexes.flatMap((i) => [this.keys.value(fulls[i]!), this.keys.version(fulls[i]!)]));
-          indexes.forEach((index, j) => (out[index] = { raw: values[2 * j] ?? null, version: values[2 * j + 1] ?? '' }));
+          const values = await this.client.mget(
+            ...indexes.flatMap((i) => [this.keys.value(fulls[i]!), this.keys.version(fulls[i]!)]),
+          );
+          indexes.forEach((index, j) => {
+            out[index] = { raw: values[2 * j] ?? null, version: values[2 * j + 1] ?? '' };
+          });
         }),
       ),
     );
@@ -120,7 +126,11 @@ export class L2RedisTier {
 
   async invalidate(fulls: readonly string[]): Promise<void> {
     await this.call('delete', () =>
-      Promise.all(fulls.map((f) => this.scripts.fsInvalidateKey(this.keys.value(f), this.keys.version(f), this.options.versionTtlMs))),
+      Promise.all(
+        fulls.map((f) =>
+          this.scripts.fsInvalidateKey(this.keys.value(f), this.keys.version(f), this.options.versionTtlMs),
+        ),
+      ),
     );
   }
 

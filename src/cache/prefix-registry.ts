@@ -36,11 +36,20 @@ export class PrefixRegistry {
 
   constructor(policies: readonly PrefixPolicy[]) {
     for (const policy of policies) this.add(policy);
-    this.other = { name: PrefixRegistry.OTHER, index: this.ordered.length, freshMs: 0, graceMs: 0, jitter: 0, l1: false, staleWhileRevalidate: false };
+    this.other = {
+      name: PrefixRegistry.OTHER,
+      index: this.ordered.length,
+      freshMs: 0,
+      graceMs: 0,
+      jitter: 0,
+      l1: false,
+      staleWhileRevalidate: false,
+    };
   }
 
   private add(policy: PrefixPolicy): void {
-    if (!NAME.test(policy.name) || policy.name === PrefixRegistry.OTHER) throw new Error(`invalid cache prefix name "${policy.name}"`);
+    if (!NAME.test(policy.name) || policy.name === PrefixRegistry.OTHER)
+      throw new Error(`invalid cache prefix name "${policy.name}"`);
     if (this.byName.has(policy.name)) throw new Error(`cache prefix "${policy.name}" registered twice`);
     if (!(policy.freshMs > 0) || policy.graceMs < 0 || policy.jitter < 0 || policy.jitter > 1) {
       throw new Error(`cache prefix "${policy.name}": freshMs must be > 0, graceMs >= 0, jitter in [0, 1]`);

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { buildKey, prefixNameOf, type CacheKey } from './cache-key.ts';
-import { deserializeEntry, entrySize, serializeEntry, type CacheEntry } from './cache-entry.ts';
+import { type CacheEntry, deserializeEntry, entrySize, serializeEntry } from './cache-entry.ts';
+import { buildKey, type CacheKey, prefixNameOf } from './cache-key.ts';
 import { L2Error, L2UnavailableError, LoaderError } from './errors.ts';
 import type { InvalidationBus, InvalidationMessage } from './invalidation-bus.ts';
 import type { L1MemoryTier } from './l1-memory-tier.ts';
 import type { L2RedisTier } from './l2-redis-tier.ts';
-import { PrefixRegistry, type RegisteredPrefix } from './prefix-registry.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
+import { PrefixRegistry, type RegisteredPrefix } from './prefix-registry.ts';
 import { RecentInvalidations } from './recent-invalidations.ts';
-import { GLOBAL_TAG, TagVersions, prefixTag, stampsAreCurrent, type TagState, type TagStamp } from './tag-versions.ts';
+import { GLOBAL_TAG, prefixTag, stampsAreCurrent, type TagStamp, type TagState, TagVersions } from './tag-versions.ts';
 import type { AnswerSource, CacheObserver, LookupTrace } from './types.ts';
 
 /** What one lookup found, enough for the caller to answer and to write a Cache-Status header. */
@@ -151,7 +151,8 @@ export class TwoTierCache {
     let fallback: CacheEntry<T> | undefined;
     let l1Stale = false;
     if (prefix.l1) {
-      const sampled = (this.l1Sample = (this.l1Sample + 1) & 15) === 0;
+      this.l1Sample = (this.l1Sample + 1) & 15;
+      const sampled = this.l1Sample === 0;
       const t0 = sampled ? performance.now() : 0;
       const entry = this.l1.get(key.full) as CacheEntry<T> | undefined;
       if (sampled) this.observer.operation(prefix, 'l1', 'get', (performance.now() - t0) / 1e3);
@@ -161,13 +162,29 @@ export class TwoTierCache {
           if (now < entry.freshUntil) {
             this.observer.request(prefix, 'l1', 'hit');
             this.traceL1(prefix, key, 'hit');
-            return { value: entry.value, source: 'l1', stale: false, ttlMs: entry.freshUntil - now, l2: 'skipped', storedL1: false, storedL2: false };
+            return {
+              value: entry.value,
+              source: 'l1',
+              stale: false,
+              ttlMs: entry.freshUntil - now,
+              l2: 'skipped',
+              storedL1: false,
+              storedL2: false,
+            };
           }
           if (prefix.staleWhileRevalidate) {
             this.observer.request(prefix, 'l1', 'stale');
             this.traceL1(prefix, key, 'stale');
             this.refreshInBackground(key, loader, options);
-            return { value: entry.value, source: 'l1', stale: true, ttlMs: entry.freshUntil - now, l2: 'skipped', storedL1: false, storedL2: false };
+            return {
+              value: entry.value,
+              source: 'l1',
+              stale: true,
+              ttlMs: entry.freshUntil - now,
+              l2: 'skipped',
+              storedL1: false,
+              storedL2: false,
+            };
           }
           fallback = entry;
           l1Stale = true;
@@ -184,7 +201,10 @@ export class TwoTierCache {
    * Many keys of one prefix at once: L1 first, then one L2 round trip per node for the rest,
    * then the loader for what is still missing (in one call, so it can batch its query).
    */
-  async getMany<T>(keys: readonly CacheKey[], loadMissing: (missing: readonly CacheKey[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
+  async getMany<T>(
+    keys: readonly CacheKey[],
+    loadMissing: (missing: readonly CacheKey[]) => Promise<Map<string, T>>,
+  ): Promise<Map<string, T>> {
     const out = new Map<string, T>();
     const now = Date.now();
     let pending: CacheKey[] = [];
@@ -257,7 +277,12 @@ export class TwoTierCache {
    * `rejected` means our value is already old and must not reach L1 either; `failed` means
    * Redis could not be reached, which does not make the value wrong.
    */
-  private async storeL2<T>(key: CacheKey, serialized: string, entry: CacheEntry<T>, version: string): Promise<'stored' | 'rejected' | 'failed'> {
+  private async storeL2<T>(
+    key: CacheKey,
+    serialized: string,
+    entry: CacheEntry<T>,
+    version: string,
+  ): Promise<'stored' | 'rejected' | 'failed'> {
     if (!this.l2) return 'failed';
     try {
       const t1 = performance.now();
@@ -278,7 +303,13 @@ export class TwoTierCache {
     }
   }
 
-  private slow<T>(key: CacheKey, loader: () => Promise<T>, options: LoadOptions | undefined, fallback: CacheEntry<T> | undefined, l1Stale: boolean): Promise<Lookup<T>> {
+  private slow<T>(
+    key: CacheKey,
+    loader: () => Promise<T>,
+    options: LoadOptions | undefined,
+    fallback: CacheEntry<T> | undefined,
+    l1Stale: boolean,
+  ): Promise<Lookup<T>> {
     const running = this.inflight.get(key.full) as Promise<Lookup<T>> | undefined;
     if (running) {
       this.observer.coalesced(key.prefix);
@@ -301,7 +332,9 @@ export class TwoTierCache {
   private async resolve<T>(ctx: SlowContext<T>): Promise<Lookup<T>> {
     const trace = this.observer.startLookup(ctx.key.prefix, ctx.key.full);
     try {
-      const lookup = trace ? await trace.within(() => this.resolveFromL2OrLoad(ctx, trace)) : await this.resolveFromL2OrLoad(ctx, undefined);
+      const lookup = trace
+        ? await trace.within(() => this.resolveFromL2OrLoad(ctx, trace))
+        : await this.resolveFromL2OrLoad(ctx, undefined);
       return lookup;
     } catch (error) {
       trace?.fail(error);
@@ -335,7 +368,15 @@ export class TwoTierCache {
             this.observer.request(prefix, 'l2', 'stale');
             trace?.tierReached('l2', 'stale');
             this.refreshInBackground(key, ctx.loader, { tags: ctx.tagStates.map((t) => t.name) });
-            return { value: found.entry.value, source: 'l2', stale: true, ttlMs: found.entry.freshUntil - now, l2: 'stale', storedL1: false, storedL2: false };
+            return {
+              value: found.entry.value,
+              source: 'l2',
+              stale: true,
+              ttlMs: found.entry.freshUntil - now,
+              l2: 'stale',
+              storedL1: false,
+              storedL2: false,
+            };
           }
           if (!fallback || found.entry.staleUntil > fallback.staleUntil) fallback = found.entry;
         }
@@ -368,7 +409,15 @@ export class TwoTierCache {
       if (fallback && now < fallback.staleUntil && stampsAreCurrent(fallback.tags)) {
         // Fail-safe: an old answer beats an error while the source of truth is down.
         trace?.tierReached(fallback === ctx.fallback ? 'l1' : 'l2', 'stale');
-        return { value: fallback.value, source: fallback === ctx.fallback ? 'l1' : 'l2', stale: true, ttlMs: fallback.freshUntil - now, l2: l2State, storedL1: false, storedL2: false };
+        return {
+          value: fallback.value,
+          source: fallback === ctx.fallback ? 'l1' : 'l2',
+          stale: true,
+          ttlMs: fallback.freshUntil - now,
+          l2: l2State,
+          storedL1: false,
+          storedL2: false,
+        };
       }
       throw new LoaderError(key.full, error);
     }
@@ -383,7 +432,15 @@ export class TwoTierCache {
     }
     if (lockToken) void this.releaseLock(key, lockToken);
     const storedL1 = mayFillL1 && this.fillL1(key, entry, ctx.startSeq);
-    return { value, source: 'origin', stale: false, ttlMs: entry.freshUntil - Date.now(), l2: l2State, storedL1, storedL2 };
+    return {
+      value,
+      source: 'origin',
+      stale: false,
+      ttlMs: entry.freshUntil - Date.now(),
+      l2: l2State,
+      storedL1,
+      storedL2,
+    };
   }
 
   /**
@@ -427,7 +484,15 @@ export class TwoTierCache {
   /** A fresh entry found in L2: it fills L1 (unless invalidated meanwhile) and answers. */
   private answerFromL2<T>(key: CacheKey, entry: CacheEntry<T>, startSeq: number, now: number): Lookup<T> {
     const storedL1 = this.fillL1(key, entry, startSeq);
-    return { value: entry.value, source: 'l2', stale: false, ttlMs: entry.freshUntil - now, l2: 'hit', storedL1, storedL2: false };
+    return {
+      value: entry.value,
+      source: 'l2',
+      stale: false,
+      ttlMs: entry.freshUntil - now,
+      l2: 'hit',
+      storedL1,
+      storedL2: false,
+    };
   }
 
   private async readL2<T>(key: CacheKey): Promise<{ entry: CacheEntry<T> | undefined; version: string }> {
@@ -463,7 +528,14 @@ export class TwoTierCache {
     const run = async (): Promise<void> => {
       try {
         const tagStates = this.tagStatesFor(key.prefix, options?.tags);
-        const ctx: SlowContext<T> = { key, loader, tagStates, fallback: undefined, startSeq: this.recent.now(), l1Stale: true };
+        const ctx: SlowContext<T> = {
+          key,
+          loader,
+          tagStates,
+          fallback: undefined,
+          startSeq: this.recent.now(),
+          l1Stale: true,
+        };
         await this.resolveFromL2OrLoad(ctx, undefined);
       } catch {
         // The stale value was already served; the failure is counted by the load metrics and retried on the next read.
@@ -476,7 +548,11 @@ export class TwoTierCache {
     });
   }
 
-  private makeEntry<T>(prefix: RegisteredPrefix, value: T, stamps: readonly TagStamp[]): { entry: CacheEntry<T>; serialized: string } {
+  private makeEntry<T>(
+    prefix: RegisteredPrefix,
+    value: T,
+    stamps: readonly TagStamp[],
+  ): { entry: CacheEntry<T>; serialized: string } {
     const now = Date.now();
     const freshUntil = now + Math.round(prefix.freshMs * (1 + prefix.jitter * this.random()));
     const staleUntil = freshUntil + prefix.graceMs;
@@ -521,9 +597,16 @@ export class TwoTierCache {
    * cleaned and the message sent, so a write that returns is visible to the next read on any
    * instance that has received the message.
    */
-  async invalidate(target: { keys?: readonly CacheKey[]; tags?: readonly string[]; prefixes?: readonly string[] }): Promise<void> {
+  async invalidate(target: {
+    keys?: readonly CacheKey[];
+    tags?: readonly string[];
+    prefixes?: readonly string[];
+  }): Promise<void> {
     const fulls = (target.keys ?? []).map((k) => k.full);
-    const tagNames = [...(target.tags ?? []), ...(target.prefixes ?? []).map((p) => prefixTag(this.registry.get(p).name))];
+    const tagNames = [
+      ...(target.tags ?? []),
+      ...(target.prefixes ?? []).map((p) => prefixTag(this.registry.get(p).name)),
+    ];
     this.forgetInflight(fulls, tagNames.length > 0);
     for (const key of target.keys ?? []) {
       this.l1.delete(key.full, 'invalidated');
@@ -558,7 +641,13 @@ export class TwoTierCache {
       return [name, Math.max(v, this.tags.state(name).version)];
     });
     const seconds = (performance.now() - t0) / 1e3;
-    for (const full of fulls) this.observer.operation(this.prefixOfName(prefixNameOf(full)), 'l2', 'delete', seconds / Math.max(1, fulls.length));
+    for (const full of fulls)
+      this.observer.operation(
+        this.prefixOfName(prefixNameOf(full)),
+        'l2',
+        'delete',
+        seconds / Math.max(1, fulls.length),
+      );
     if (this.bus) await this.bus.send({ keys: [...fulls], tags });
   }
 
@@ -608,25 +697,51 @@ export class TwoTierCache {
     key: string;
     prefix: string;
     l1: { present: boolean; freshForMs?: number; staleForMs?: number; bytes?: number; current?: boolean };
-    l2: { present: boolean; ttlMs?: number; bytes?: number; slot?: number; node?: string; error?: string } | { disabled: true };
+    l2:
+      | { present: boolean; ttlMs?: number; bytes?: number; slot?: number; node?: string; error?: string }
+      | { disabled: true };
   }> {
     const prefixName = prefixNameOf(full) ?? PrefixRegistry.OTHER;
     const now = Date.now();
     const e = this.l1.peek(full);
     const l1 = e
-      ? { present: true, freshForMs: e.freshUntil - now, staleForMs: e.staleUntil - now, bytes: e.size, current: stampsAreCurrent(e.tags) }
+      ? {
+          present: true,
+          freshForMs: e.freshUntil - now,
+          staleForMs: e.staleUntil - now,
+          bytes: e.size,
+          current: stampsAreCurrent(e.tags),
+        }
       : { present: false };
     if (!this.l2) return { key: full, prefix: prefixName, l1, l2: { disabled: true } };
     const owner = this.l2.slotOwner(full);
     try {
       const [ttl, bytes] = await Promise.all([this.l2.pttl(full), this.l2.strlen(full)]);
-      return { key: full, prefix: prefixName, l1, l2: { present: ttl !== -2, ...(ttl >= 0 ? { ttlMs: ttl } : {}), bytes, ...owner } };
+      return {
+        key: full,
+        prefix: prefixName,
+        l1,
+        l2: { present: ttl !== -2, ...(ttl >= 0 ? { ttlMs: ttl } : {}), bytes, ...owner },
+      };
     } catch (error) {
-      return { key: full, prefix: prefixName, l1, l2: { present: false, ...owner, error: error instanceof Error ? error.message : String(error) } };
+      return {
+        key: full,
+        prefix: prefixName,
+        l1,
+        l2: { present: false, ...owner, error: error instanceof Error ? error.message : String(error) },
+      };
     }
   }
 
-  status(): { l1: { entries: number; bytes: number }; l2: ReturnType<L2RedisTier['status']> | { disabled: true }; bus: ReturnType<InvalidationBus['status']> | { disabled: true }; pendingInvalidations: number; tags: number; inflight: number; backgroundRefreshes: number } {
+  status(): {
+    l1: { entries: number; bytes: number };
+    l2: ReturnType<L2RedisTier['status']> | { disabled: true };
+    bus: ReturnType<InvalidationBus['status']> | { disabled: true };
+    pendingInvalidations: number;
+    tags: number;
+    inflight: number;
+    backgroundRefreshes: number;
+  } {
     return {
       l1: { entries: this.l1.size, bytes: this.l1.bytes },
       l2: this.l2 ? this.l2.status() : { disabled: true },

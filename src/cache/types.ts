@@ -68,7 +68,10 @@ export const noopObserver: CacheObserver = {
 };
 
 /** Counting from one observer, tracing from another, with no per-call indirection beyond a bound method. */
-export function composeObserver(counting: CacheObserver, tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'>): CacheObserver {
+export function composeObserver(
+  counting: CacheObserver,
+  tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'>,
+): CacheObserver {
   return {
     request: counting.request.bind(counting),
     eviction: counting.eviction.bind(counting),

@@ -37,7 +37,10 @@ const schema = z.object({
     .transform((s, ctx) => {
       if (s === undefined || s.trim() === '') return undefined;
       const nodes = [];
-      for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const part of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const parsed = hostPort.safeParse(part);
         if (!parsed.success) {
           ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port` });
@@ -51,7 +54,10 @@ const schema = z.object({
   REDIS_MODE: z.enum(['auto', 'none']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_PRODUCTS: int(0, 1_000_000).default(5_000),
-  CACHE_NAMESPACE: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).default('shop'),
+  CACHE_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/)
+    .default('shop'),
   CACHE_L1_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
   CACHE_L1_MAX_BYTES: int(1024, 8 * 1024 ** 3).default(64 * 1024 * 1024),
   CACHE_L1_ENABLED: bool.default(true),

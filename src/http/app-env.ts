@@ -1,6 +1,6 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ZodError, ZodType, output } from 'zod';
+import type { output, ZodError, ZodType } from 'zod';
 import { problem, problemResponse } from './problem.ts';
 
 export type ShopApp = OpenAPIHono;
@@ -13,7 +13,8 @@ const TARGET_NAMES: Record<string, string> = { param: 'path', query: 'query', js
  */
 export function createShopApp(): ShopApp {
   return new OpenAPIHono({
-    defaultHook: (result, c) => (result.success ? undefined : validationProblem(c, result.target, result.error as ZodError)),
+    defaultHook: (result, c) =>
+      result.success ? undefined : validationProblem(c, result.target, result.error as ZodError),
   });
 }
 
@@ -23,16 +24,23 @@ function validationProblem(c: Context, target: string, error: ZodError): Respons
   const errors = error.issues
     .flatMap((i) => {
       const base = i.path.map(String).join('.');
-      if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ in: where, name: base ? `${base}.${k}` : k, reason: `unknown ${where} field` }));
+      if (i.code === 'unrecognized_keys')
+        return i.keys.map((k) => ({ in: where, name: base ? `${base}.${k}` : k, reason: `unknown ${where} field` }));
       return [{ in: where, name: base || where, reason: i.message }];
     })
     .slice(0, 50);
-  return problemResponse(c, problem(400, 'validation', 'Invalid request', `${errors.length} invalid ${where} value(s)`, { errors }));
+  return problemResponse(
+    c,
+    problem(400, 'validation', 'Invalid request', `${errors.length} invalid ${where} value(s)`, { errors }),
+  );
 }
 
 type HotRoute = RouteConfig & { method: 'get'; request?: { params?: ZodType; query?: ZodType } };
 type Output<S> = S extends ZodType ? output<S> : undefined;
-type Parsed<R extends HotRoute> = { param: Output<NonNullable<R['request']>['params']>; query: Output<NonNullable<R['request']>['query']> };
+type Parsed<R extends HotRoute> = {
+  param: Output<NonNullable<R['request']>['params']>;
+  query: Output<NonNullable<R['request']>['query']>;
+};
 
 /**
  * A cached GET route on the hot path: documented in /openapi.json and validated with the
@@ -40,7 +48,11 @@ type Parsed<R extends HotRoute> = { param: Output<NonNullable<R['request']>['par
  * middleware costs an async hop per request, a measurable share of an L1 hit (BENCHMARKS.md);
  * errors are the same 400 problems.
  */
-export function hotGet<R extends HotRoute>(app: ShopApp, route: R, handler: (c: Context, input: Parsed<R>) => Response | Promise<Response>): void {
+export function hotGet<R extends HotRoute>(
+  app: ShopApp,
+  route: R,
+  handler: (c: Context, input: Parsed<R>) => Response | Promise<Response>,
+): void {
   app.openAPIRegistry.registerPath(route);
   const honoPath = route.path.replace(/\{([^}]+)\}/g, ':$1');
   const paramSchema = route.request?.params;

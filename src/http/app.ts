@@ -1,6 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
-import type { TwoTierCache } from '../cache/two-tier-cache.ts';
 import type { PrefixRegistry } from '../cache/prefix-registry.ts';
+import type { TwoTierCache } from '../cache/two-tier-cache.ts';
 import type { CacheMetrics } from '../observability/cache-metrics.ts';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -16,7 +16,7 @@ import { problem, problemResponse } from './problem.ts';
 import { registerAdminCacheRoutes } from './routes/admin-cache-routes.ts';
 import { registerAdminCatalogRoutes } from './routes/admin-catalog-routes.ts';
 import { registerCatalogRoutes } from './routes/catalog-routes.ts';
-import { registerMetricsRoute, registerOpsRoutes, type Readiness } from './routes/ops-routes.ts';
+import { type Readiness, registerMetricsRoute, registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerOrderRoutes } from './routes/order-routes.ts';
 
 export interface HttpDeps {
@@ -29,7 +29,15 @@ export interface HttpDeps {
   adminToken: string | undefined;
   maxBodyBytes: number;
   tracing: boolean;
-  metrics?: { registry: MetricsRegistry; http: HttpMetrics; cache: CacheMetrics; servedOnApiPort: boolean; token: string | undefined } | undefined;
+  metrics?:
+    | {
+        registry: MetricsRegistry;
+        http: HttpMetrics;
+        cache: CacheMetrics;
+        servedOnApiPort: boolean;
+        token: string | undefined;
+      }
+    | undefined;
   /** Extra routes mounted before the 404 handler (the benchmark's bare route). */
   extraRoutes?: (app: ShopApp) => void;
 }
@@ -44,7 +52,11 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
     '*',
     bodyLimit({
       maxSize: deps.maxBodyBytes,
-      onError: (c) => problemResponse(c, problem(413, 'body-too-large', 'Request body too large', `Bodies are limited to ${deps.maxBodyBytes} bytes.`)),
+      onError: (c) =>
+        problemResponse(
+          c,
+          problem(413, 'body-too-large', 'Request body too large', `Bodies are limited to ${deps.maxBodyBytes} bytes.`),
+        ),
     }),
   );
 
@@ -59,7 +71,12 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   }
   deps.extraRoutes?.(app);
 
-  app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`)));
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`),
+    ),
+  );
   app.onError((error, c) => {
     const { problem: p, expected } = problemFor(error);
     if (!expected) deps.logger.error({ err: error, method: c.req.method }, 'request failed');

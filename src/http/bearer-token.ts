@@ -12,5 +12,6 @@ export function bearerTokenOf(header: string | undefined): string | undefined {
  */
 export function tokenMatcher(token: string): (presented: string | undefined) => boolean {
   const expected = createHash('sha256').update(token).digest();
-  return (presented) => presented !== undefined && timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
+  return (presented) =>
+    presented !== undefined && timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
 }

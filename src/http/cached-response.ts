@@ -18,14 +18,20 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 function sendCached(c: Context, read: CachedRead, cacheControl: string, notFoundDetail: string): Response {
   const status = cacheStatus(read);
   const snapshot = read.value;
-  if (snapshot === null) return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
+  if (snapshot === null)
+    return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
   const headers = { etag: snapshot.etag, 'cache-control': cacheControl, 'cache-status': status };
   if (etagMatches(c.req.header('if-none-match'), snapshot.etag)) return c.body(null, 304, headers);
   return c.body(snapshot.json, 200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
 }
 
 /** Answers synchronously when the read was an L1 hit (no promise to wait for), asynchronously otherwise. */
-export function sendRead(c: Context, read: CachedRead | Promise<CachedRead>, cacheControl: string, notFoundDetail: string): Response | Promise<Response> {
+export function sendRead(
+  c: Context,
+  read: CachedRead | Promise<CachedRead>,
+  cacheControl: string,
+  notFoundDetail: string,
+): Response | Promise<Response> {
   if (read instanceof Promise) return read.then((r) => sendCached(c, r, cacheControl, notFoundDetail));
   return sendCached(c, read, cacheControl, notFoundDetail);
 }

@@ -24,6 +24,12 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
   });
 }
 
-export function problem(status: number, name: string, title: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
+export function problem(
+  status: number,
+  name: string,
+  title: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
   return { type: problemType(name), title, status, ...(detail !== undefined ? { detail } : {}), ...extra };
 }

@@ -11,7 +11,9 @@ export const MAX_PAGE = 10_000;
 export const MAX_PRICE = 100_000_000;
 export const MAX_POPULAR = 50;
 
-const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lowercase letters, digits and dashes, at most 64');
+const slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lowercase letters, digits and dashes, at most 64');
 const intString = (min: number, max: number) =>
   z
     .string()
@@ -55,10 +57,19 @@ export const Product = z
   .openapi('Product');
 
 export const Category = z
-  .object({ slug: z.string(), name: z.string(), description: z.string(), productCount: z.number().int(), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    productCount: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .openapi('Category');
 
-export const ProductPage = z.object({ items: z.array(Product), page: z.number().int(), limit: z.number().int(), total: z.number().int() }).openapi('ProductPage');
+export const ProductPage = z
+  .object({ items: z.array(Product), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
+  .openapi('ProductPage');
 
 export const ProblemDetails = z
   .object({
@@ -87,12 +98,18 @@ export const ProductQuery = z
     category: slug.optional(),
     q: line(1, 200).optional().openapi({ description: 'Words searched in name and description (prefix match).' }),
     // Documented as the integers they are (with their bounds), not as the strings the query carries them in.
-    minPrice: intString(0, MAX_PRICE).optional().openapi({ type: 'integer', minimum: 0, maximum: MAX_PRICE, description: 'Minor units (cents).' }),
-    maxPrice: intString(0, MAX_PRICE).optional().openapi({ type: 'integer', minimum: 0, maximum: MAX_PRICE, description: 'Minor units (cents).' }),
+    minPrice: intString(0, MAX_PRICE)
+      .optional()
+      .openapi({ type: 'integer', minimum: 0, maximum: MAX_PRICE, description: 'Minor units (cents).' }),
+    maxPrice: intString(0, MAX_PRICE)
+      .optional()
+      .openapi({ type: 'integer', minimum: 0, maximum: MAX_PRICE, description: 'Minor units (cents).' }),
     inStock: boolString.optional().openapi({ type: 'string', enum: ['true', 'false'] }),
     sort: z.enum(PRODUCT_SORTS).default('name'),
     page: intString(1, MAX_PAGE).default(1).openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 }),
-    limit: intString(1, MAX_PAGE_SIZE).default(24).openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 24 }),
+    limit: intString(1, MAX_PAGE_SIZE)
+      .default(24)
+      .openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 24 }),
   })
   .strict()
   .refine((q) => q.minPrice === undefined || q.maxPrice === undefined || q.minPrice <= q.maxPrice, {
@@ -100,24 +117,56 @@ export const ProductQuery = z
     path: ['minPrice'],
   });
 
-export const PopularQuery = z.object({ limit: intString(1, MAX_POPULAR).default(10).openapi({ type: 'integer', minimum: 1, maximum: MAX_POPULAR, default: 10 }) }).strict();
+export const PopularQuery = z
+  .object({
+    limit: intString(1, MAX_POPULAR)
+      .default(10)
+      .openapi({ type: 'integer', minimum: 1, maximum: MAX_POPULAR, default: 10 }),
+  })
+  .strict();
 
-export const OrderIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'not an order id').openapi({ param: { name: 'id', in: 'path' } }) });
+export const OrderIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{22}$/, 'not an order id')
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 
 export const NewOrder = z
   .object({
     customer: z.object({ name: line(1, 200), email: z.email().max(254) }).strict(),
     items: z
-      .array(z.object({ productId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), quantity: z.number().int().min(1).max(1_000) }).strict())
+      .array(
+        z
+          .object({
+            productId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+            quantity: z.number().int().min(1).max(1_000),
+          })
+          .strict(),
+      )
       .min(1)
       .max(100),
   })
   .strict()
   .openapi('NewOrder');
 
-export const OrderLine = z.object({ productId: z.number().int(), sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money });
+export const OrderLine = z.object({
+  productId: z.number().int(),
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int(),
+  unitPrice: Money,
+  lineTotal: Money,
+});
 export const Order = z
-  .object({ id: z.string(), status: z.literal('placed'), customer: z.object({ name: z.string(), email: z.string() }), items: z.array(OrderLine), total: Money, createdAt: z.string() })
+  .object({
+    id: z.string(),
+    status: z.literal('placed'),
+    customer: z.object({ name: z.string(), email: z.string() }),
+    items: z.array(OrderLine),
+    total: Money,
+    createdAt: z.string(),
+  })
   .openapi('Order');
 
 export const IdempotencyHeader = z.object({
@@ -156,7 +205,10 @@ export const ProductPatch = z
   .refine((p) => Object.keys(p).length > 0, 'nothing to change')
   .openapi('ProductPatch');
 
-export const NewCategory = z.object({ slug, name: line(1, 100), description: text(2_000).optional() }).strict().openapi('NewCategory');
+export const NewCategory = z
+  .object({ slug, name: line(1, 100), description: text(2_000).optional() })
+  .strict()
+  .openapi('NewCategory');
 export const CategoryPatch = z
   .object({ name: line(1, 100).optional(), description: text(2_000).optional() })
   .strict()
@@ -166,13 +218,30 @@ export const CategoryPatch = z
 export const CacheInspectQuery = z.object({ key: z.string().min(1).max(512) }).strict();
 export const CacheInvalidateBody = z
   .object({
-    keys: z.array(z.object({ prefix: z.string().max(32), parts: z.array(z.union([z.string().max(256), z.number()])).max(16) })).max(1_000).optional(),
+    keys: z
+      .array(
+        z.object({ prefix: z.string().max(32), parts: z.array(z.union([z.string().max(256), z.number()])).max(16) }),
+      )
+      .max(1_000)
+      .optional(),
     prefixes: z.array(z.string().max(32)).max(32).optional(),
-    tags: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9:*_-]{1,200}$/)).max(100).optional(),
+    tags: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9:*_-]{1,200}$/))
+      .max(100)
+      .optional(),
   })
   .strict()
-  .refine((b) => (b.keys?.length ?? 0) + (b.prefixes?.length ?? 0) + (b.tags?.length ?? 0) > 0, 'name at least one key, prefix or tag')
+  .refine(
+    (b) => (b.keys?.length ?? 0) + (b.prefixes?.length ?? 0) + (b.tags?.length ?? 0) > 0,
+    'name at least one key, prefix or tag',
+  )
   .openapi('CacheInvalidation');
 
-export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-export const problemContent = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemDetails } }, description });
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+export const problemContent = (description: string) => ({
+  content: { 'application/problem+json': { schema: ProblemDetails } },
+  description,
+});

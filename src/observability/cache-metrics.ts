@@ -1,11 +1,34 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { MetricsStore } from './metrics-registry.ts';
+import {
+  type CacheObserver,
+  type CacheOperation,
+  CIRCUIT_STATE_VALUE,
+  type CircuitState,
+  type EvictionReason,
+  type InvalidationSource,
+  type L2ErrorKind,
+  type LookupResult,
+  type PrefixRef,
+  type Tier,
+} from '../cache/types.ts';
 import { histogramChild } from './histogram-child.ts';
-import { CIRCUIT_STATE_VALUE, type CacheObserver, type CacheOperation, type CircuitState, type EvictionReason, type InvalidationSource, type L2ErrorKind, type LookupResult, type PrefixRef, type Tier } from '../cache/types.ts';
-import { EVICTION_REASONS, INVALIDATION_SOURCES, L2_ERROR_KINDS, L2_OPERATIONS, LOAD_RESULTS, OPERATIONS, RESULTS, TIERS, l2OperationLabel } from './labels.ts';
+import {
+  EVICTION_REASONS,
+  INVALIDATION_SOURCES,
+  L2_ERROR_KINDS,
+  L2_OPERATIONS,
+  LOAD_RESULTS,
+  l2OperationLabel,
+  OPERATIONS,
+  RESULTS,
+  TIERS,
+} from './labels.ts';
+import type { MetricsStore } from './metrics-registry.ts';
 
 /** Buckets from a microsecond (an L1 hit) to a second (a Redis call stuck behind a failover). */
-export const CACHE_LATENCY_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+export const CACHE_LATENCY_BUCKETS = [
+  1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
 
 const TIER_INDEX: Record<Tier, number> = { l1: 0, l2: 1 };
 const RESULT_INDEX: Record<LookupResult, number> = { hit: 0, miss: 1, stale: 2 };
@@ -55,7 +78,9 @@ export class CacheMetrics implements CacheObserver {
       labelNames: ['tier', 'prefix', 'result'],
       registers,
       collect() {
-        self.flush(self.requests, self.requestsReported, 3, (p, t, r) => requestCounter.labels(TIERS[t]!, p, RESULTS[r]!));
+        self.flush(self.requests, self.requestsReported, 3, (p, t, r) =>
+          requestCounter.labels(TIERS[t]!, p, RESULTS[r]!),
+        );
       },
     });
     const evictionCounter: Counter<'tier' | 'prefix' | 'reason'> = new Counter({
@@ -64,7 +89,9 @@ export class CacheMetrics implements CacheObserver {
       labelNames: ['tier', 'prefix', 'reason'],
       registers,
       collect() {
-        self.flush(self.evictions, self.evictionsReported, 4, (p, t, r) => evictionCounter.labels(TIERS[t]!, p, ALL_REASONS[r]!));
+        self.flush(self.evictions, self.evictionsReported, 4, (p, t, r) =>
+          evictionCounter.labels(TIERS[t]!, p, ALL_REASONS[r]!),
+        );
       },
     });
     for (const p of prefixes) {
@@ -81,7 +108,9 @@ export class CacheMetrics implements CacheObserver {
       buckets: CACHE_LATENCY_BUCKETS,
       registers,
     });
-    this.opChildren = prefixes.map((p) => TIERS.map((tier) => OPERATIONS.map((op) => histogramChild(opHistogram, { tier, operation: op, prefix: p.name }))));
+    this.opChildren = prefixes.map((p) =>
+      TIERS.map((tier) => OPERATIONS.map((op) => histogramChild(opHistogram, { tier, operation: op, prefix: p.name }))),
+    );
 
     new Gauge({
       name: 'cache_entries',
@@ -102,7 +131,12 @@ export class CacheMetrics implements CacheObserver {
       },
     });
 
-    const loads = new Counter({ name: 'cache_loads_total', help: 'Loader (SQLite) calls after a miss in every tier, by result.', labelNames: ['prefix', 'result'], registers });
+    const loads = new Counter({
+      name: 'cache_loads_total',
+      help: 'Loader (SQLite) calls after a miss in every tier, by result.',
+      labelNames: ['prefix', 'result'],
+      registers,
+    });
     this.loadCount = prefixes.map((p) => LOAD_RESULTS.map((r) => zeroed(loads.labels(p.name, r))));
     const loadDuration = new Histogram({
       name: 'cache_load_duration_seconds',
@@ -112,13 +146,35 @@ export class CacheMetrics implements CacheObserver {
       registers,
     });
     this.loadDuration = prefixes.map((p) => histogramChild(loadDuration, { prefix: p.name }));
-    const coalesced = new Counter({ name: 'cache_coalesced_requests_total', help: 'Lookups that waited for a load already running (in this instance or, via the Redis lock, in another).', labelNames: ['prefix'], registers });
+    const coalesced = new Counter({
+      name: 'cache_coalesced_requests_total',
+      help: 'Lookups that waited for a load already running (in this instance or, via the Redis lock, in another).',
+      labelNames: ['prefix'],
+      registers,
+    });
     this.coalescedChildren = prefixes.map((p) => zeroed(coalesced.labels(p.name)));
-    const invalidations = new Counter({ name: 'cache_invalidations_total', help: 'Invalidations applied, by prefix and source (local write or remote message).', labelNames: ['prefix', 'source'], registers });
-    this.invalidationChildren = prefixes.map((p) => INVALIDATION_SOURCES.map((s) => zeroed(invalidations.labels(p.name, s))));
-    const l2Errors = new Counter({ name: 'cache_l2_errors_total', help: 'Failed Redis calls by operation and kind (timeout, connection, other).', labelNames: ['operation', 'kind'], registers });
-    for (const op of L2_OPERATIONS) for (const kind of L2_ERROR_KINDS) this.l2ErrorChildren.set(`${op}|${kind}`, zeroed(l2Errors.labels(op, kind)));
-    this.circuitGauge = new Gauge({ name: 'cache_l2_circuit_state', help: 'L2 circuit breaker: 0 closed, 1 half-open, 2 open.', registers });
+    const invalidations = new Counter({
+      name: 'cache_invalidations_total',
+      help: 'Invalidations applied, by prefix and source (local write or remote message).',
+      labelNames: ['prefix', 'source'],
+      registers,
+    });
+    this.invalidationChildren = prefixes.map((p) =>
+      INVALIDATION_SOURCES.map((s) => zeroed(invalidations.labels(p.name, s))),
+    );
+    const l2Errors = new Counter({
+      name: 'cache_l2_errors_total',
+      help: 'Failed Redis calls by operation and kind (timeout, connection, other).',
+      labelNames: ['operation', 'kind'],
+      registers,
+    });
+    for (const op of L2_OPERATIONS)
+      for (const kind of L2_ERROR_KINDS) this.l2ErrorChildren.set(`${op}|${kind}`, zeroed(l2Errors.labels(op, kind)));
+    this.circuitGauge = new Gauge({
+      name: 'cache_l2_circuit_state',
+      help: 'L2 circuit breaker: 0 closed, 1 half-open, 2 open.',
+      registers,
+    });
     this.circuitGauge.set(0);
   }
 
@@ -169,12 +225,25 @@ export class CacheMetrics implements CacheObserver {
   }
 
   /** Per-prefix totals for the admin statistics route. */
-  snapshot(): Record<string, { l1: Record<string, number>; l2: Record<string, number>; evictions: Record<string, Record<string, number>> }> {
-    const out: Record<string, { l1: Record<string, number>; l2: Record<string, number>; evictions: Record<string, Record<string, number>> }> = {};
+  snapshot(): Record<
+    string,
+    { l1: Record<string, number>; l2: Record<string, number>; evictions: Record<string, Record<string, number>> }
+  > {
+    const out: Record<
+      string,
+      { l1: Record<string, number>; l2: Record<string, number>; evictions: Record<string, Record<string, number>> }
+    > = {};
     for (const p of this.prefixes) {
-      const tiers = TIERS.map((_, t) => Object.fromEntries(RESULTS.map((r, ri) => [r, this.requests[(p.index * 2 + t) * 3 + ri]!])));
+      const tiers = TIERS.map((_, t) =>
+        Object.fromEntries(RESULTS.map((r, ri) => [r, this.requests[(p.index * 2 + t) * 3 + ri]!])),
+      );
       const evictions = Object.fromEntries(
-        TIERS.map((tier, t) => [tier, Object.fromEntries(EVICTION_REASONS[tier].map((r) => [r, this.evictions[(p.index * 2 + t) * 4 + REASON_INDEX[r]]!]))]),
+        TIERS.map((tier, t) => [
+          tier,
+          Object.fromEntries(
+            EVICTION_REASONS[tier].map((r) => [r, this.evictions[(p.index * 2 + t) * 4 + REASON_INDEX[r]]!]),
+          ),
+        ]),
       );
       out[p.name] = { l1: tiers[0]!, l2: tiers[1]!, evictions };
     }

@@ -1,4 +1,4 @@
-import { SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { AnswerSource, LookupResult, LookupTrace, PrefixRef } from '../cache/types.ts';
 
 /**
@@ -23,17 +23,21 @@ export class CacheTracing {
 
   traceLoad<T>(prefix: PrefixRef, fn: () => Promise<T>): Promise<T> {
     if (!trace.getActiveSpan()?.isRecording()) return fn();
-    return this.tracer.startActiveSpan(`cache.load ${prefix.name}`, { attributes: { 'cache.prefix': prefix.name } }, async (span) => {
-      try {
-        return await fn();
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    return this.tracer.startActiveSpan(
+      `cache.load ${prefix.name}`,
+      { attributes: { 'cache.prefix': prefix.name } },
+      async (span) => {
+        try {
+          return await fn();
+        } catch (error) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { Histogram, type LabelValues } from 'prom-client';
-import { histogramChild, type HistogramChild } from './histogram-child.ts';
-import type { MetricsStore } from './metrics-registry.ts';
+import { type HistogramChild, histogramChild } from './histogram-child.ts';
 import { httpMethodLabel, statusLabel } from './labels.ts';
+import type { MetricsStore } from './metrics-registry.ts';
 
 export const HTTP_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -37,7 +37,11 @@ export class HttpMetrics {
     }
     if (traceId !== undefined) {
       // The slow path (label hashing) only for sampled requests: it is the one that keeps an exemplar.
-      this.histogram.observe({ labels: { method: m, route, status_code: s }, value: seconds, exemplarLabels: exemplar(traceId) });
+      this.histogram.observe({
+        labels: { method: m, route, status_code: s },
+        value: seconds,
+        exemplarLabels: exemplar(traceId),
+      });
       return;
     }
     child.observe(seconds);

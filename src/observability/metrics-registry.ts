@@ -1,4 +1,9 @@
-import client, { Registry, type MetricObject, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client';
+import client, {
+  type MetricObject,
+  type OpenMetricsContentType,
+  type PrometheusContentType,
+  Registry,
+} from 'prom-client';
 
 export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -26,7 +31,11 @@ export class MetricsRegistry {
       client.collectDefaultMetrics({ register: this.registry });
       // prom-client names these gauges `_total`, a suffix reserved for counters (promtool check
       // metrics flags them); nodejs_active_{handles,requests,resources} keep the same counts by type.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ]) {
         this.registry.removeSingleMetric(name);
       }
     }

@@ -2,7 +2,7 @@
  * Loaded with `node --import` before the service, so tracing is in place before any module
  * that it instruments is used.
  */
-import { startTracing, tracingRequested, type TracingHandle } from './tracing-setup.ts';
+import { startTracing, type TracingHandle, tracingRequested } from './tracing-setup.ts';
 
 declare global {
   var __flowerShopTracing: TracingHandle | undefined;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
+import { type CommandArgs, IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { IORedisInstrumentation, type CommandArgs } from '@opentelemetry/instrumentation-ioredis';
 
 export interface TracingHandle {
   shutdown(): Promise<void>;
@@ -22,7 +22,9 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
  * ioredis instrumentation. ioredis is patched by hand: this service is ESM, and the loader hooks
  * that patch modules on import are not there unless Node is started with them.
  */
-export function startTracing(options: { spanProcessors?: SpanProcessor[]; env?: NodeJS.ProcessEnv } = {}): TracingHandle {
+export function startTracing(
+  options: { spanProcessors?: SpanProcessor[]; env?: NodeJS.ProcessEnv } = {},
+): TracingHandle {
   const env = options.env ?? process.env;
   // Sample a tenth of traces unless told otherwise: enough to find slow requests, cheap under load.
   env.OTEL_TRACES_SAMPLER ??= 'parentbased_traceidratio';
@@ -48,8 +50,10 @@ export function startTracing(options: { spanProcessors?: SpanProcessor[]; env?: 
 export function redisQueryText(command: string, args: CommandArgs): string {
   const name = command.toLowerCase();
   let kept: number;
-  if (name === 'eval' || name === 'evalsha') kept = 2 + (Number(args[1]) || 0); // script, numkeys, keys
-  else if (name === 'mget' || name === 'del' || name === 'unlink' || name === 'exists') kept = args.length; // keys only
+  if (name === 'eval' || name === 'evalsha')
+    kept = 2 + (Number(args[1]) || 0); // script, numkeys, keys
+  else if (name === 'mget' || name === 'del' || name === 'unlink' || name === 'exists')
+    kept = args.length; // keys only
   else kept = Math.min(1, args.length); // the key, channel or subcommand
   const shown = args.slice(0, kept).map((a) => (typeof a === 'string' || typeof a === 'number' ? String(a) : '?'));
   if (args.length > kept) shown.push(`[${args.length - kept} other arguments]`);

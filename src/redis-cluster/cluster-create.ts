@@ -18,18 +18,23 @@ export function createClusterWithRedisCli(ports: readonly number[], replicasPerM
     '--cluster-yes',
   ];
   return new Promise((resolve, reject) => {
-    execFile('redis-cli', args, { timeout: CREATE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      // redis-cli reports some failures with exit code 0, so also look for its [ERR] marker.
-      if (error !== null || /\[ERR\]/.test(stdout)) {
-        reject(
-          new RedisClusterError(
-            `redis-cli ${args.join(' ')} failed${error === null ? '' : `: ${error.message}`}\n${stdout}\n${stderr}`,
-            { cause: error ?? undefined },
-          ),
-        );
-        return;
-      }
-      resolve(stdout);
-    });
+    execFile(
+      'redis-cli',
+      args,
+      { timeout: CREATE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        // redis-cli reports some failures with exit code 0, so also look for its [ERR] marker.
+        if (error !== null || /\[ERR\]/.test(stdout)) {
+          reject(
+            new RedisClusterError(
+              `redis-cli ${args.join(' ')} failed${error === null ? '' : `: ${error.message}`}\n${stdout}\n${stderr}`,
+              { cause: error ?? undefined },
+            ),
+          );
+          return;
+        }
+        resolve(stdout);
+      },
+    );
   });
 }

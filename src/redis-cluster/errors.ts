@@ -38,9 +38,7 @@ export class RedisNodeExitedError extends RedisClusterError {
   readonly logTail: string;
 
   constructor(port: number, exitDescription: string, logTail: string) {
-    super(
-      `redis-server on port ${port} exited during startup (${exitDescription}). Log tail:\n${logTail}`,
-    );
+    super(`redis-server on port ${port} exited during startup (${exitDescription}). Log tail:\n${logTail}`);
     this.port = port;
     this.logTail = logTail;
   }

@@ -1,15 +1,15 @@
+export { type ClusterNodeEntry, parseClusterNodes } from './cluster-nodes.ts';
 export {
-  startRedisCluster,
-  type RedisClusterHandle,
-  type RedisClusterNodeInfo,
-  type RedisClusterSeed,
-  type StartRedisClusterOptions,
-} from './launcher.ts';
-export {
+  REDIS_INSTALL_COMMAND,
   RedisClusterError,
   RedisClusterTimeoutError,
   RedisNodeExitedError,
   RedisServerMissingError,
-  REDIS_INSTALL_COMMAND,
 } from './errors.ts';
-export { parseClusterNodes, type ClusterNodeEntry } from './cluster-nodes.ts';
+export {
+  type RedisClusterHandle,
+  type RedisClusterNodeInfo,
+  type RedisClusterSeed,
+  type StartRedisClusterOptions,
+  startRedisCluster,
+} from './launcher.ts';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRedisBinariesPresent } from './binaries.ts';
 import { createClusterWithRedisCli } from './cluster-create.ts';
-import { parseClusterNodes, type ClusterNodeEntry } from './cluster-nodes.ts';
-import { RedisClusterError, RedisNodeExitedError, describeError } from './errors.ts';
-import { findFreeClusterPort, CLUSTER_BUS_OFFSET } from './free-port.ts';
-import { renderRedisNodeConfig } from './node-config.ts';
+import { type ClusterNodeEntry, parseClusterNodes } from './cluster-nodes.ts';
+import { describeError, RedisClusterError, RedisNodeExitedError } from './errors.ts';
+import { CLUSTER_BUS_OFFSET, findFreeClusterPort } from './free-port.ts';
 import { parseInfo, readClusterNodes, withNodeClient } from './node-client.ts';
+import { renderRedisNodeConfig } from './node-config.ts';
 import { RedisNodeProcess } from './node-process.ts';
 import { waitUntil } from './wait.ts';
 
@@ -106,7 +106,9 @@ function trackOwnedDir(dir: string): void {
 
 function validateCounts(masters: number, replicasPerMaster: number): void {
   if (!Number.isInteger(masters) || masters < MIN_MASTERS) {
-    throw new RedisClusterError(`masters must be an integer >= ${MIN_MASTERS} (Redis Cluster requirement), got ${masters}`);
+    throw new RedisClusterError(
+      `masters must be an integer >= ${MIN_MASTERS} (Redis Cluster requirement), got ${masters}`,
+    );
   }
   if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0) {
     throw new RedisClusterError(`replicasPerMaster must be a non-negative integer, got ${replicasPerMaster}`);
@@ -341,14 +343,17 @@ class ClusterHandle implements RedisClusterHandle {
     const views = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     if (views.length === 0) {
       const reasons = results.flatMap((result) => (result.status === 'rejected' ? [describeError(result.reason)] : []));
-      throw new RedisClusterError(`No node answered CLUSTER NODES${reasons.length > 0 ? `: ${reasons.join('; ')}` : ' (none running)'}`);
+      throw new RedisClusterError(
+        `No node answered CLUSTER NODES${reasons.length > 0 ? `: ${reasons.join('; ')}` : ' (none running)'}`,
+      );
     }
     return views;
   }
 
   private node(port: number): RedisNodeProcess {
     const node = this.byPort.get(port);
-    if (node === undefined) throw new RedisClusterError(`Port ${port} is not a node of this cluster (${this.seedString})`);
+    if (node === undefined)
+      throw new RedisClusterError(`Port ${port} is not a node of this cluster (${this.seedString})`);
     return node;
   }
 

@@ -31,9 +31,12 @@ export async function withNodeClient<T>(
     await client.connect();
     return await fn(client);
   } catch (error) {
-    throw new RedisClusterError(`Redis node ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new RedisClusterError(
+      `Redis node ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     client.disconnect();
   }
@@ -53,6 +56,7 @@ export function parseInfo(text: string): Map<string, string> {
 /** CLUSTER NODES as text; ioredis types the reply as unknown. */
 export async function readClusterNodes(client: Redis): Promise<string> {
   const reply: unknown = await client.cluster('NODES');
-  if (typeof reply !== 'string') throw new RedisClusterError(`Unexpected CLUSTER NODES reply: ${JSON.stringify(reply)}`);
+  if (typeof reply !== 'string')
+    throw new RedisClusterError(`Unexpected CLUSTER NODES reply: ${JSON.stringify(reply)}`);
   return reply;
 }

@@ -41,5 +41,5 @@ export function renderRedisNodeConfig(options: RedisNodeConfigOptions): string {
   if (options.maxmemoryBytes !== undefined) directives.push(['maxmemory', String(options.maxmemoryBytes)]);
   if (options.maxmemoryPolicy !== undefined) directives.push(['maxmemory-policy', options.maxmemoryPolicy]);
   for (const [key, value] of Object.entries(options.extraConfig ?? {})) directives.push([key, value]);
-  return directives.map(([key, value]) => `${key} ${quote(value)}`).join('\n') + '\n';
+  return `${directives.map(([key, value]) => `${key} ${quote(value)}`).join('\n')}\n`;
 }

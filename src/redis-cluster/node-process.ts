@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisClusterError, RedisClusterTimeoutError, RedisNodeExitedError } from './errors.ts';
@@ -117,7 +117,8 @@ export class RedisNodeProcess {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new RedisClusterTimeoutError(`redis-server on port ${this.port} to exit after ${signal}`, timeoutMs)),
+        () =>
+          reject(new RedisClusterTimeoutError(`redis-server on port ${this.port} to exit after ${signal}`, timeoutMs)),
         timeoutMs,
       );
     });
@@ -147,7 +148,8 @@ export class RedisNodeProcess {
   }
 
   private requireChild(action: string): ChildProcess {
-    if (this.child === null) throw new RedisClusterError(`Cannot ${action} redis-server on port ${this.port}: it is not running`);
+    if (this.child === null)
+      throw new RedisClusterError(`Cannot ${action} redis-server on port ${this.port}: it is not running`);
     return this.child;
   }
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisClusterTimeoutError, describeError } from './errors.ts';
+import { describeError, RedisClusterTimeoutError } from './errors.ts';
 
 export interface WaitOptions {
   timeoutMs: number;

@@ -1,7 +1,17 @@
 import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from './errors.ts';
 import { slugify } from './seed.ts';
-import type { Attributes, Category, CategoryPatch, NewCategory, NewProduct, PopularProduct, Product, ProductPage, ProductPatch, ProductQuery } from './types.ts';
+import type {
+  Attributes,
+  Category,
+  CategoryPatch,
+  NewCategory,
+  NewProduct,
+  Product,
+  ProductPage,
+  ProductPatch,
+  ProductQuery,
+} from './types.ts';
 
 interface ProductRow {
   id: number;
@@ -90,7 +100,9 @@ export class CatalogRepository {
   private readonly popularIds;
 
   constructor(private readonly db: Db) {
-    this.byId = db.prepare<[number], ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ?`);
+    this.byId = db.prepare<[number], ProductRow>(
+      `SELECT ${PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ?`,
+    );
     const categorySelect = `SELECT c.id, c.slug, c.name, c.description, c.created_at, c.updated_at,
       (SELECT COUNT(*) FROM products p WHERE p.category_id = c.id) AS product_count FROM categories c`;
     this.categoriesWithCounts = db.prepare<[], CategoryRow>(`${categorySelect} ORDER BY c.name`);
@@ -112,7 +124,9 @@ export class CatalogRepository {
     const out = new Map<number, Product>();
     if (ids.length === 0) return out;
     const rows = this.db
-      .prepare<number[], ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id IN (${ids.map(() => '?').join(',')})`)
+      .prepare<number[], ProductRow>(
+        `SELECT ${PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id IN (${ids.map(() => '?').join(',')})`,
+      )
       .all(...ids);
     for (const row of rows) out.set(row.id, toProduct(row));
     return out;
@@ -154,7 +168,9 @@ export class CatalogRepository {
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${from} ${whereSql}`).get(...params) as { n: number }).n;
     const rows = this.db
-      .prepare<(string | number)[], ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM ${from} ${whereSql} ORDER BY ${ORDER_BY[query.sort]} LIMIT ? OFFSET ?`)
+      .prepare<(string | number)[], ProductRow>(
+        `SELECT ${PRODUCT_COLUMNS} FROM ${from} ${whereSql} ORDER BY ${ORDER_BY[query.sort]} LIMIT ? OFFSET ?`,
+      )
       .all(...params, query.limit, (query.page - 1) * query.limit);
     return { items: rows.map(toProduct), page: query.page, limit: query.limit, total };
   }
@@ -177,7 +193,19 @@ export class CatalogRepository {
           `INSERT INTO products (sku, slug, name, description, category_id, price_minor, currency, stock, attributes, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.sku, input.slug ?? slugify(`${input.name}-${input.sku}`), input.name, input.description ?? '', categoryId, input.price.amount, input.price.currency, input.stock, JSON.stringify(input.attributes ?? {}), now, now);
+        .run(
+          input.sku,
+          input.slug ?? slugify(`${input.name}-${input.sku}`),
+          input.name,
+          input.description ?? '',
+          categoryId,
+          input.price.amount,
+          input.price.currency,
+          input.stock,
+          JSON.stringify(input.attributes ?? {}),
+          now,
+          now,
+        );
       return this.product(Number(info.lastInsertRowid))!;
     } catch (error) {
       throw uniqueViolation(error, 'a product with this sku or slug already exists');
@@ -191,12 +219,30 @@ export class CatalogRepository {
         if (!before) throw new NotFoundError('product', id);
         const sets: string[] = [];
         const params: (string | number)[] = [];
-        if (patch.name !== undefined) (sets.push('name = ?'), params.push(patch.name));
-        if (patch.description !== undefined) (sets.push('description = ?'), params.push(patch.description));
-        if (patch.stock !== undefined) (sets.push('stock = ?'), params.push(patch.stock));
-        if (patch.attributes !== undefined) (sets.push('attributes = ?'), params.push(JSON.stringify(patch.attributes)));
-        if (patch.price !== undefined) (sets.push('price_minor = ?', 'currency = ?'), params.push(patch.price.amount, patch.price.currency));
-        if (patch.category !== undefined) (sets.push('category_id = ?'), params.push(this.requireCategoryId(patch.category)));
+        if (patch.name !== undefined) {
+          sets.push('name = ?');
+          params.push(patch.name);
+        }
+        if (patch.description !== undefined) {
+          sets.push('description = ?');
+          params.push(patch.description);
+        }
+        if (patch.stock !== undefined) {
+          sets.push('stock = ?');
+          params.push(patch.stock);
+        }
+        if (patch.attributes !== undefined) {
+          sets.push('attributes = ?');
+          params.push(JSON.stringify(patch.attributes));
+        }
+        if (patch.price !== undefined) {
+          sets.push('price_minor = ?', 'currency = ?');
+          params.push(patch.price.amount, patch.price.currency);
+        }
+        if (patch.category !== undefined) {
+          sets.push('category_id = ?');
+          params.push(this.requireCategoryId(patch.category));
+        }
         sets.push('updated_at = ?');
         params.push(new Date().toISOString());
         this.db.prepare(`UPDATE products SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
@@ -219,7 +265,9 @@ export class CatalogRepository {
   createCategory(input: NewCategory): Category {
     const now = new Date().toISOString();
     try {
-      this.db.prepare('INSERT INTO categories (slug, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(input.slug, input.name, input.description ?? '', now, now);
+      this.db
+        .prepare('INSERT INTO categories (slug, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(input.slug, input.name, input.description ?? '', now, now);
     } catch (error) {
       throw uniqueViolation(error, `category ${input.slug} already exists`);
     }
@@ -229,8 +277,14 @@ export class CatalogRepository {
   updateCategory(slug: string, patch: CategoryPatch): Category {
     const sets: string[] = [];
     const params: string[] = [];
-    if (patch.name !== undefined) (sets.push('name = ?'), params.push(patch.name));
-    if (patch.description !== undefined) (sets.push('description = ?'), params.push(patch.description));
+    if (patch.name !== undefined) {
+      sets.push('name = ?');
+      params.push(patch.name);
+    }
+    if (patch.description !== undefined) {
+      sets.push('description = ?');
+      params.push(patch.description);
+    }
     sets.push('updated_at = ?');
     params.push(new Date().toISOString());
     const info = this.db.prepare(`UPDATE categories SET ${sets.join(', ')} WHERE slug = ?`).run(...params, slug);
@@ -243,7 +297,10 @@ export class CatalogRepository {
       .transaction(() => {
         const cat = this.category(slug);
         if (!cat) throw new NotFoundError('category', slug);
-        if (cat.productCount > 0) throw new ConflictError(`category ${slug} still has ${cat.productCount} products`, { productCount: cat.productCount });
+        if (cat.productCount > 0)
+          throw new ConflictError(`category ${slug} still has ${cat.productCount} products`, {
+            productCount: cat.productCount,
+          });
         this.db.prepare('DELETE FROM categories WHERE slug = ?').run(slug);
       })
       .immediate();
@@ -257,7 +314,11 @@ export class CatalogRepository {
 }
 
 function uniqueViolation(error: unknown, message: string): unknown {
-  if (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT')) {
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    String((error as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT')
+  ) {
     return new ConflictError(message);
   }
   return error;

@@ -1,9 +1,9 @@
+import type { CacheKey } from '../cache/cache-key.ts';
 import { LoaderError } from '../cache/errors.ts';
 import type { Lookup, TwoTierCache } from '../cache/two-tier-cache.ts';
-import type { CacheKey } from '../cache/cache-key.ts';
 import type { CatalogRepository } from './catalog-repository.ts';
 import { StoreUnavailableError } from './errors.ts';
-import { etagOf, snapshot, type Snapshot } from './snapshot.ts';
+import { etagOf, type Snapshot, snapshot } from './snapshot.ts';
 import type { CategoryPatch, NewCategory, NewProduct, Product, ProductPatch, ProductQuery } from './types.ts';
 
 export type CachedRead = Lookup<Snapshot | null>;
@@ -103,7 +103,11 @@ export class CatalogService {
     const moved = before.category.slug !== after.category.slug;
     await this.cache.invalidate({
       keys: [this.productKey(id)],
-      tags: [ALL_CATEGORIES_TAG, categoryTag(before.category.slug), ...(moved ? [categoryTag(after.category.slug)] : [])],
+      tags: [
+        ALL_CATEGORIES_TAG,
+        categoryTag(before.category.slug),
+        ...(moved ? [categoryTag(after.category.slug)] : []),
+      ],
       prefixes: moved ? ['search', 'category'] : ['search'],
     });
     return after;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './database.ts';
-import { IdempotencyMismatchError, InsufficientStockError, UnprocessableError, type StockShortage } from './errors.ts';
+import { IdempotencyMismatchError, InsufficientStockError, type StockShortage, UnprocessableError } from './errors.ts';
 import type { NewOrder, Order } from './types.ts';
 
 interface OrderRow {
@@ -40,17 +40,28 @@ export class OrderRepository {
 
   constructor(private readonly db: Db) {
     this.orderById = db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE id = ?');
-    this.linesOf = db.prepare<[string], LineRow>('SELECT product_id, sku, name, quantity, unit_price_minor FROM order_items WHERE order_id = ? ORDER BY rowid');
-    this.stockOf = db.prepare<[number], { id: number; sku: string; name: string; stock: number; price_minor: number; currency: string }>(
-      'SELECT id, sku, name, stock, price_minor, currency FROM products WHERE id = ?',
+    this.linesOf = db.prepare<[string], LineRow>(
+      'SELECT product_id, sku, name, quantity, unit_price_minor FROM order_items WHERE order_id = ? ORDER BY rowid',
     );
+    this.stockOf = db.prepare<
+      [number],
+      { id: number; sku: string; name: string; stock: number; price_minor: number; currency: string }
+    >('SELECT id, sku, name, stock, price_minor, currency FROM products WHERE id = ?');
     this.decrement = db.prepare<[number, number, number]>(
       "UPDATE products SET stock = stock - ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND stock >= ?",
     );
-    this.insertOrder = db.prepare('INSERT INTO orders (id, customer_name, customer_email, total_minor, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.insertLine = db.prepare('INSERT INTO order_items (order_id, product_id, sku, name, quantity, unit_price_minor) VALUES (?, ?, ?, ?, ?, ?)');
-    this.idempotencyLookup = db.prepare<[string], { request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = ?');
-    this.insertIdempotency = db.prepare('INSERT INTO idempotency_keys (key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?)');
+    this.insertOrder = db.prepare(
+      'INSERT INTO orders (id, customer_name, customer_email, total_minor, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertLine = db.prepare(
+      'INSERT INTO order_items (order_id, product_id, sku, name, quantity, unit_price_minor) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.idempotencyLookup = db.prepare<[string], { request_hash: string; order_id: string }>(
+      'SELECT request_hash, order_id FROM idempotency_keys WHERE key = ?',
+    );
+    this.insertIdempotency = db.prepare(
+      'INSERT INTO idempotency_keys (key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?)',
+    );
   }
 
   find(id: string): Order | undefined {
@@ -90,12 +101,15 @@ export class OrderRepository {
           }
         }
         const quantities = new Map<number, number>();
-        for (const item of input.items) quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
+        for (const item of input.items)
+          quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
         const products = [...quantities.keys()].map((id) => ({ id, row: this.stockOf.get(id) }));
         const unknown = products.filter((p) => !p.row).map((p) => p.id);
-        if (unknown.length > 0) throw new UnprocessableError('some products do not exist', { unknownProductIds: unknown });
+        if (unknown.length > 0)
+          throw new UnprocessableError('some products do not exist', { unknownProductIds: unknown });
         const currencies = new Set(products.map((p) => p.row!.currency));
-        if (currencies.size > 1) throw new UnprocessableError('an order cannot mix currencies', { currencies: [...currencies] });
+        if (currencies.size > 1)
+          throw new UnprocessableError('an order cannot mix currencies', { currencies: [...currencies] });
         const shortages: StockShortage[] = [];
         for (const { id, row } of products) {
           const requested = quantities.get(id)!;
@@ -108,12 +122,14 @@ export class OrderRepository {
         for (const { id: productId, row } of products) {
           const quantity = quantities.get(productId)!;
           // The guard in the WHERE clause is the last line of defence; the check above already passed under the same lock.
-          if (this.decrement.run(quantity, productId, quantity).changes !== 1) throw new InsufficientStockError([{ productId, requested: quantity, available: row!.stock }]);
+          if (this.decrement.run(quantity, productId, quantity).changes !== 1)
+            throw new InsufficientStockError([{ productId, requested: quantity, available: row!.stock }]);
           total += row!.price_minor * quantity;
         }
         const currency = products[0]!.row!.currency;
         this.insertOrder.run(id, input.customer.name, input.customer.email, total, currency, 'placed', now);
-        for (const { id: productId, row } of products) this.insertLine.run(id, productId, row!.sku, row!.name, quantities.get(productId)!, row!.price_minor);
+        for (const { id: productId, row } of products)
+          this.insertLine.run(id, productId, row!.sku, row!.name, quantities.get(productId)!, row!.price_minor);
         if (idempotencyKey !== undefined) this.insertIdempotency.run(idempotencyKey, requestHash, id, now);
         return { order: this.find(id)!, created: true };
       })

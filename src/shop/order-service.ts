@@ -12,7 +12,10 @@ export class OrderService {
   async place(input: NewOrder, idempotencyKey?: string): Promise<PlacedOrder> {
     const placed = this.orders.place(input, idempotencyKey);
     if (placed.created) {
-      const changed = placed.order.items.map((l) => ({ id: l.productId, categorySlug: this.catalog.categoryOf(l.productId) ?? '' }));
+      const changed = placed.order.items.map((l) => ({
+        id: l.productId,
+        categorySlug: this.catalog.categoryOf(l.productId) ?? '',
+      }));
       await this.catalog.stockChanged(changed);
     }
     return placed;

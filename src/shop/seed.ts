@@ -23,22 +23,132 @@ interface CategorySeed {
 }
 
 export const SEED_CATEGORIES: readonly CategorySeed[] = [
-  { slug: 'roses', name: 'Roses', description: 'Garden and long-stem roses, sold by the stem count.', kind: 'stems', flowers: ['Rose', 'Spray Rose', 'Garden Rose', 'David Austin Rose'], basePrice: 2900 },
-  { slug: 'tulips', name: 'Tulips', description: 'Dutch and French tulips in season.', kind: 'stems', flowers: ['Tulip', 'Parrot Tulip', 'French Tulip', 'Double Tulip'], basePrice: 1900 },
-  { slug: 'peonies', name: 'Peonies', description: 'Lush peonies from May to July.', kind: 'stems', flowers: ['Peony', 'Coral Peony', 'Tree Peony'], basePrice: 3900 },
-  { slug: 'orchids', name: 'Orchids', description: 'Phalaenopsis and rarer orchids in pots.', kind: 'potted', flowers: ['Phalaenopsis', 'Cymbidium', 'Dendrobium', 'Oncidium'], basePrice: 4500 },
-  { slug: 'bouquets', name: 'Bouquets', description: 'Hand-tied bouquets by our florists.', kind: 'bouquet', flowers: ['Meadow', 'Pastel', 'Sunset', 'Classic', 'Spring'], basePrice: 4900 },
-  { slug: 'wedding', name: 'Wedding', description: 'Bridal bouquets, boutonnieres and table flowers.', kind: 'bouquet', flowers: ['Bridal', 'Boutonniere', 'Centrepiece', 'Arch'], basePrice: 8900 },
-  { slug: 'house-plants', name: 'House plants', description: 'Green plants for home and office.', kind: 'potted', flowers: ['Monstera', 'Ficus', 'Calathea', 'Pothos', 'Sansevieria'], basePrice: 3500 },
-  { slug: 'succulents', name: 'Succulents', description: 'Easy-care succulents and cacti.', kind: 'potted', flowers: ['Echeveria', 'Aloe', 'Haworthia', 'Cactus', 'Crassula'], basePrice: 1500 },
-  { slug: 'gifts', name: 'Gifts', description: 'Chocolates, vases and cards to go with the flowers.', kind: 'gift', flowers: ['Vase', 'Chocolate Box', 'Greeting Card', 'Candle'], basePrice: 1200 },
-  { slug: 'seasonal', name: 'Seasonal', description: 'What is best this season: mimosa, lilac, sunflowers.', kind: 'stems', flowers: ['Mimosa', 'Lilac', 'Sunflower', 'Ranunculus', 'Anemone'], basePrice: 2400 },
-  { slug: 'lilies', name: 'Lilies', description: 'Oriental and calla lilies.', kind: 'stems', flowers: ['Oriental Lily', 'Calla Lily', 'Asiatic Lily'], basePrice: 3200 },
-  { slug: 'dried-flowers', name: 'Dried flowers', description: 'Bouquets that last for months.', kind: 'bouquet', flowers: ['Lavender', 'Pampas', 'Cotton', 'Statice'], basePrice: 2900 },
+  {
+    slug: 'roses',
+    name: 'Roses',
+    description: 'Garden and long-stem roses, sold by the stem count.',
+    kind: 'stems',
+    flowers: ['Rose', 'Spray Rose', 'Garden Rose', 'David Austin Rose'],
+    basePrice: 2900,
+  },
+  {
+    slug: 'tulips',
+    name: 'Tulips',
+    description: 'Dutch and French tulips in season.',
+    kind: 'stems',
+    flowers: ['Tulip', 'Parrot Tulip', 'French Tulip', 'Double Tulip'],
+    basePrice: 1900,
+  },
+  {
+    slug: 'peonies',
+    name: 'Peonies',
+    description: 'Lush peonies from May to July.',
+    kind: 'stems',
+    flowers: ['Peony', 'Coral Peony', 'Tree Peony'],
+    basePrice: 3900,
+  },
+  {
+    slug: 'orchids',
+    name: 'Orchids',
+    description: 'Phalaenopsis and rarer orchids in pots.',
+    kind: 'potted',
+    flowers: ['Phalaenopsis', 'Cymbidium', 'Dendrobium', 'Oncidium'],
+    basePrice: 4500,
+  },
+  {
+    slug: 'bouquets',
+    name: 'Bouquets',
+    description: 'Hand-tied bouquets by our florists.',
+    kind: 'bouquet',
+    flowers: ['Meadow', 'Pastel', 'Sunset', 'Classic', 'Spring'],
+    basePrice: 4900,
+  },
+  {
+    slug: 'wedding',
+    name: 'Wedding',
+    description: 'Bridal bouquets, boutonnieres and table flowers.',
+    kind: 'bouquet',
+    flowers: ['Bridal', 'Boutonniere', 'Centrepiece', 'Arch'],
+    basePrice: 8900,
+  },
+  {
+    slug: 'house-plants',
+    name: 'House plants',
+    description: 'Green plants for home and office.',
+    kind: 'potted',
+    flowers: ['Monstera', 'Ficus', 'Calathea', 'Pothos', 'Sansevieria'],
+    basePrice: 3500,
+  },
+  {
+    slug: 'succulents',
+    name: 'Succulents',
+    description: 'Easy-care succulents and cacti.',
+    kind: 'potted',
+    flowers: ['Echeveria', 'Aloe', 'Haworthia', 'Cactus', 'Crassula'],
+    basePrice: 1500,
+  },
+  {
+    slug: 'gifts',
+    name: 'Gifts',
+    description: 'Chocolates, vases and cards to go with the flowers.',
+    kind: 'gift',
+    flowers: ['Vase', 'Chocolate Box', 'Greeting Card', 'Candle'],
+    basePrice: 1200,
+  },
+  {
+    slug: 'seasonal',
+    name: 'Seasonal',
+    description: 'What is best this season: mimosa, lilac, sunflowers.',
+    kind: 'stems',
+    flowers: ['Mimosa', 'Lilac', 'Sunflower', 'Ranunculus', 'Anemone'],
+    basePrice: 2400,
+  },
+  {
+    slug: 'lilies',
+    name: 'Lilies',
+    description: 'Oriental and calla lilies.',
+    kind: 'stems',
+    flowers: ['Oriental Lily', 'Calla Lily', 'Asiatic Lily'],
+    basePrice: 3200,
+  },
+  {
+    slug: 'dried-flowers',
+    name: 'Dried flowers',
+    description: 'Bouquets that last for months.',
+    kind: 'bouquet',
+    flowers: ['Lavender', 'Pampas', 'Cotton', 'Statice'],
+    basePrice: 2900,
+  },
 ];
 
-const COLOURS = ['red', 'white', 'pink', 'yellow', 'peach', 'purple', 'orange', 'cream', 'burgundy', 'lilac', 'coral', 'mixed'];
-const STYLES = ['Classic', 'Romance', 'Morning', 'Velvet', 'Garden', 'Nordic', 'Provence', 'Aurora', 'Bloom', 'Silk', 'Sunny', 'Whisper'];
+const COLOURS = [
+  'red',
+  'white',
+  'pink',
+  'yellow',
+  'peach',
+  'purple',
+  'orange',
+  'cream',
+  'burgundy',
+  'lilac',
+  'coral',
+  'mixed',
+];
+const STYLES = [
+  'Classic',
+  'Romance',
+  'Morning',
+  'Velvet',
+  'Garden',
+  'Nordic',
+  'Provence',
+  'Aurora',
+  'Bloom',
+  'Silk',
+  'Sunny',
+  'Whisper',
+];
 const STEMS = [5, 7, 9, 11, 15, 21, 25, 51, 101];
 const POTS = ['9 cm', '12 cm', '14 cm', '17 cm', '21 cm'];
 
@@ -56,88 +166,92 @@ export function seedIfEmpty(db: Db, options: SeedOptions): boolean {
   const iso = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
 
   // The emptiness check sits inside the write lock: two instances starting on one file seed once.
-  return db.transaction(() => {
-    const count = (db.prepare('SELECT COUNT(*) AS n FROM categories').get() as { n: number }).n;
-    if (count > 0) return false;
-    const insertCategory = db.prepare('INSERT INTO categories (slug, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
-    const categoryIds: number[] = [];
-    for (const c of SEED_CATEGORIES) {
-      categoryIds.push(Number(insertCategory.run(c.slug, c.name, c.description, iso(0), iso(0)).lastInsertRowid));
-    }
-    const insertProduct = db.prepare(
-      `INSERT INTO products (sku, slug, name, description, category_id, price_minor, currency, stock, attributes, created_at, updated_at)
+  return db
+    .transaction(() => {
+      const count = (db.prepare('SELECT COUNT(*) AS n FROM categories').get() as { n: number }).n;
+      if (count > 0) return false;
+      const insertCategory = db.prepare(
+        'INSERT INTO categories (slug, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      );
+      const categoryIds: number[] = [];
+      for (const c of SEED_CATEGORIES) {
+        categoryIds.push(Number(insertCategory.run(c.slug, c.name, c.description, iso(0), iso(0)).lastInsertRowid));
+      }
+      const insertProduct = db.prepare(
+        `INSERT INTO products (sku, slug, name, description, category_id, price_minor, currency, stock, attributes, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'EUR', ?, ?, ?, ?)`,
-    );
-    for (let i = 1; i <= options.products; i++) {
-      const ci = Math.floor(rand() * SEED_CATEGORIES.length);
-      const cat = SEED_CATEGORIES[ci]!;
-      const colour = pick(COLOURS);
-      const flower = pick(cat.flowers);
-      const style = pick(STYLES);
-      const attributes: Record<string, string | number> = { colour };
-      let name: string;
-      let price = cat.basePrice;
-      if (cat.kind === 'stems') {
-        const stems = pick(STEMS);
-        attributes.stemCount = stems;
-        attributes.stemLengthCm = pick([40, 50, 60, 70, 80]);
-        name = `${style} ${colour} ${flower} × ${stems}`;
-        price = Math.round((cat.basePrice * stems) / 7);
-      } else if (cat.kind === 'potted') {
-        const pot = pick(POTS);
-        attributes.potSize = pot;
-        name = `${flower} ${style} in ${pot} pot`;
-        price = cat.basePrice + POTS.indexOf(pot) * 700;
-      } else if (cat.kind === 'bouquet') {
-        const size = pick(['S', 'M', 'L', 'XL']);
-        attributes.size = size;
-        name = `${flower} bouquet "${style}" (${colour}, ${size})`;
-        price = cat.basePrice + ['S', 'M', 'L', 'XL'].indexOf(size) * 1500;
-      } else {
-        name = `${style} ${flower} (${colour})`;
-      }
-      price += Math.floor(rand() * 900);
-      const description = `${name}. Hand-picked ${colour} ${flower.toLowerCase()} from our ${cat.name.toLowerCase()} collection, delivered fresh with care instructions.`;
-      const stock = rand() < 0.08 ? 0 : Math.floor(rand() * 200);
-      const created = iso(i * 13);
-      insertProduct.run(
-        `FS-${String(i).padStart(6, '0')}`,
-        `${slugify(name)}-${i}`,
-        name,
-        description,
-        categoryIds[ci],
-        price,
-        stock,
-        JSON.stringify(attributes),
-        created,
-        created,
       );
-    }
-    if (options.products > 0) {
-      const insertOrder = db.prepare(
-        `INSERT INTO orders (id, customer_name, customer_email, total_minor, currency, status, created_at) VALUES (?, ?, ?, ?, 'EUR', 'placed', ?)`,
-      );
-      const insertItem = db.prepare(
-        'INSERT INTO order_items (order_id, product_id, sku, name, quantity, unit_price_minor) SELECT ?, id, sku, name, ?, price_minor FROM products WHERE id = ?',
-      );
-      const priceOf = db.prepare('SELECT price_minor FROM products WHERE id = ?').pluck();
-      for (let o = 0; o < options.orders; o++) {
-        const id = randomBytes(16).toString('base64url');
-        const lines = new Map<number, number>();
-        const n = 1 + Math.floor(rand() * 3);
-        for (let k = 0; k < n; k++) {
-          // Skewed popularity: low ids sell far more, as best sellers do.
-          const pid = 1 + Math.floor(options.products * Math.pow(rand(), 3));
-          lines.set(pid, (lines.get(pid) ?? 0) + 1 + Math.floor(rand() * 2));
+      for (let i = 1; i <= options.products; i++) {
+        const ci = Math.floor(rand() * SEED_CATEGORIES.length);
+        const cat = SEED_CATEGORIES[ci]!;
+        const colour = pick(COLOURS);
+        const flower = pick(cat.flowers);
+        const style = pick(STYLES);
+        const attributes: Record<string, string | number> = { colour };
+        let name: string;
+        let price = cat.basePrice;
+        if (cat.kind === 'stems') {
+          const stems = pick(STEMS);
+          attributes.stemCount = stems;
+          attributes.stemLengthCm = pick([40, 50, 60, 70, 80]);
+          name = `${style} ${colour} ${flower} × ${stems}`;
+          price = Math.round((cat.basePrice * stems) / 7);
+        } else if (cat.kind === 'potted') {
+          const pot = pick(POTS);
+          attributes.potSize = pot;
+          name = `${flower} ${style} in ${pot} pot`;
+          price = cat.basePrice + POTS.indexOf(pot) * 700;
+        } else if (cat.kind === 'bouquet') {
+          const size = pick(['S', 'M', 'L', 'XL']);
+          attributes.size = size;
+          name = `${flower} bouquet "${style}" (${colour}, ${size})`;
+          price = cat.basePrice + ['S', 'M', 'L', 'XL'].indexOf(size) * 1500;
+        } else {
+          name = `${style} ${flower} (${colour})`;
         }
-        let total = 0;
-        for (const [pid, q] of lines) total += (priceOf.get(pid) as number) * q;
-        insertOrder.run(id, `Customer ${o}`, `customer${o}@example.com`, total, iso(options.products * 13 + o * 7));
-        for (const [pid, q] of lines) insertItem.run(id, q, pid);
+        price += Math.floor(rand() * 900);
+        const description = `${name}. Hand-picked ${colour} ${flower.toLowerCase()} from our ${cat.name.toLowerCase()} collection, delivered fresh with care instructions.`;
+        const stock = rand() < 0.08 ? 0 : Math.floor(rand() * 200);
+        const created = iso(i * 13);
+        insertProduct.run(
+          `FS-${String(i).padStart(6, '0')}`,
+          `${slugify(name)}-${i}`,
+          name,
+          description,
+          categoryIds[ci],
+          price,
+          stock,
+          JSON.stringify(attributes),
+          created,
+          created,
+        );
       }
-    }
-    return true;
-  }).immediate();
+      if (options.products > 0) {
+        const insertOrder = db.prepare(
+          `INSERT INTO orders (id, customer_name, customer_email, total_minor, currency, status, created_at) VALUES (?, ?, ?, ?, 'EUR', 'placed', ?)`,
+        );
+        const insertItem = db.prepare(
+          'INSERT INTO order_items (order_id, product_id, sku, name, quantity, unit_price_minor) SELECT ?, id, sku, name, ?, price_minor FROM products WHERE id = ?',
+        );
+        const priceOf = db.prepare('SELECT price_minor FROM products WHERE id = ?').pluck();
+        for (let o = 0; o < options.orders; o++) {
+          const id = randomBytes(16).toString('base64url');
+          const lines = new Map<number, number>();
+          const n = 1 + Math.floor(rand() * 3);
+          for (let k = 0; k < n; k++) {
+            // Skewed popularity: low ids sell far more, as best sellers do.
+            const pid = 1 + Math.floor(options.products * rand() ** 3);
+            lines.set(pid, (lines.get(pid) ?? 0) + 1 + Math.floor(rand() * 2));
+          }
+          let total = 0;
+          for (const [pid, q] of lines) total += (priceOf.get(pid) as number) * q;
+          insertOrder.run(id, `Customer ${o}`, `customer${o}@example.com`, total, iso(options.products * 13 + o * 7));
+          for (const [pid, q] of lines) insertItem.run(id, q, pid);
+        }
+      }
+      return true;
+    })
+    .immediate();
 }
 
 export function slugify(text: string): string {

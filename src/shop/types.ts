@@ -90,7 +90,9 @@ export interface NewProduct {
   attributes?: Attributes | undefined;
 }
 
-export type ProductPatch = Partial<Pick<NewProduct, 'name' | 'description' | 'category' | 'stock' | 'attributes'>> & { price?: Money | undefined };
+export type ProductPatch = Partial<Pick<NewProduct, 'name' | 'description' | 'category' | 'stock' | 'attributes'>> & {
+  price?: Money | undefined;
+};
 
 export interface NewCategory {
   slug: string;

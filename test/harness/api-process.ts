@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TEST_ADMIN_TOKEN, tempDatabase, testNamespace } from './service.ts';
@@ -46,6 +46,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Exactly what `npm start` runs after its build (package.json's start script): the tests test the
+ * compiled JavaScript a deployment runs. vitest's global setup builds dist/ first.
+ */
+export const SERVICE_ARGS = [
+  '--enable-source-maps',
+  '--import',
+  './dist/observability/tracing-bootstrap.js',
+  'dist/main.js',
+];
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -61,7 +72,7 @@ function track(child: ChildProcess): void {
 }
 
 /**
- * Runs the real service as its own OS process (`node --import tsx src/main.ts`), the way it is
+ * Runs the real service as its own OS process (`npm start`'s `node … dist/main.js`), the way it is
  * deployed: its own event loop, its own Redis connections, real TCP between it and the test.
  */
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
@@ -86,7 +97,11 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
     ...(options.redis ? { REDIS_CLUSTER_NODES: options.redis } : { REDIS_MODE: 'none' }),
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, SERVICE_ARGS, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   track(child);
   let out = '';
   let err = '';
@@ -119,11 +134,15 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
   for (;;) {
     if (exitInfo) {
       db?.remove();
-      throw new Error(`API process exited (${JSON.stringify(exitInfo)}) before it was ready\nstdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`);
+      throw new Error(
+        `API process exited (${JSON.stringify(exitInfo)}) before it was ready\nstdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`,
+      );
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`API process not ready in time (last /readyz: ${last})\nstdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`);
+      throw new Error(
+        `API process not ready in time (last /readyz: ${last})\nstdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`,
+      );
     }
     try {
       const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
@@ -185,7 +204,13 @@ export interface LoadSample {
  * Closed-loop read load over real HTTP: `concurrency` loops, each sending its next request as
  * soon as the previous one answered, until `durationMs` has passed. Every answer is recorded.
  */
-export async function runReadLoad(options: { baseUrl: string; concurrency: number; durationMs: number; nextPath: (loop: number, i: number) => string; requestTimeoutMs?: number }): Promise<LoadSample[]> {
+export async function runReadLoad(options: {
+  baseUrl: string;
+  concurrency: number;
+  durationMs: number;
+  nextPath: (loop: number, i: number) => string;
+  requestTimeoutMs?: number;
+}): Promise<LoadSample[]> {
   const samples: LoadSample[] = [];
   const started = performance.now();
   const end = started + options.durationMs;
@@ -195,11 +220,26 @@ export async function runReadLoad(options: { baseUrl: string; concurrency: numbe
         const path = options.nextPath(loop, i);
         const t0 = performance.now();
         try {
-          const res = await fetch(options.baseUrl + path, { signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000) });
+          const res = await fetch(options.baseUrl + path, {
+            signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000),
+          });
           await res.arrayBuffer();
-          samples.push({ at: t0 - started, path, status: res.status, ms: performance.now() - t0, cacheStatus: res.headers.get('cache-status') ?? '' });
+          samples.push({
+            at: t0 - started,
+            path,
+            status: res.status,
+            ms: performance.now() - t0,
+            cacheStatus: res.headers.get('cache-status') ?? '',
+          });
         } catch (error) {
-          samples.push({ at: t0 - started, path, status: 0, ms: performance.now() - t0, cacheStatus: '', error: error instanceof Error ? error.message : String(error) });
+          samples.push({
+            at: t0 - started,
+            path,
+            status: 0,
+            ms: performance.now() - t0,
+            cacheStatus: '',
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       }
     }),
@@ -213,7 +253,9 @@ export async function getMetrics(baseUrl: string, init?: RequestInit): Promise<s
   return res.text();
 }
 
-export async function readyz(baseUrl: string): Promise<{ httpStatus: number; status: string; checks: Record<string, { status: string; [k: string]: unknown }> }> {
+export async function readyz(
+  baseUrl: string,
+): Promise<{ httpStatus: number; status: string; checks: Record<string, { status: string; [k: string]: unknown }> }> {
   const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
   const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
   return { httpStatus: res.status, ...body };

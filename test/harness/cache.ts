@@ -1,6 +1,6 @@
-import { createCache, type CacheRuntime } from '../../src/cache/create-cache.ts';
-import { PrefixRegistry, type PrefixPolicy } from '../../src/cache/prefix-registry.ts';
-import { noopObserver, type CacheObserver } from '../../src/cache/types.ts';
+import { type CacheRuntime, createCache } from '../../src/cache/create-cache.ts';
+import { type PrefixPolicy, PrefixRegistry } from '../../src/cache/prefix-registry.ts';
+import { type CacheObserver, noopObserver } from '../../src/cache/types.ts';
 import { parseSeeds, sharedClusterSeeds } from './redis.ts';
 import { testNamespace, waitFor } from './service.ts';
 
@@ -21,7 +21,9 @@ export interface TestCacheOptions {
 }
 
 /** One cache instance on the shared cluster (or L1 only), ready once its bus heartbeat has come back. */
-export async function startTestCache(options: TestCacheOptions = {}): Promise<CacheRuntime & { registry: PrefixRegistry; namespace: string }> {
+export async function startTestCache(
+  options: TestCacheOptions = {},
+): Promise<CacheRuntime & { registry: PrefixRegistry; namespace: string }> {
   const namespace = options.namespace ?? testNamespace();
   const registry = new PrefixRegistry(options.policies ?? TEST_POLICIES);
   const seeds = options.seeds === undefined ? sharedClusterSeeds() : options.seeds;
@@ -32,12 +34,27 @@ export async function startTestCache(options: TestCacheOptions = {}): Promise<Ca
     log: silent,
     l1: { maxEntries: options.maxEntries ?? 10_000, maxBytes: 64 * 1024 * 1024 },
     ...(seeds
-      ? { redis: { seeds: parseSeeds(seeds), namespace, timeoutMs: 500, breakerFailures: 5, breakerOpenMs: 200, heartbeatMs: 100, keyspaceEvents: false } }
+      ? {
+          redis: {
+            seeds: parseSeeds(seeds),
+            namespace,
+            timeoutMs: 500,
+            breakerFailures: 5,
+            breakerOpenMs: 200,
+            heartbeatMs: 100,
+            keyspaceEvents: false,
+          },
+        }
       : {}),
     lockTtlMs: 2_000,
     lockWaitMs: options.lockWaitMs ?? 2_000,
   });
-  if (seeds) await waitFor(() => runtime.bus?.healthy === true && runtime.redis?.status === 'ready', 15_000, 'cache bus heartbeat');
+  if (seeds)
+    await waitFor(
+      () => runtime.bus?.healthy === true && runtime.redis?.status === 'ready',
+      15_000,
+      'cache bus heartbeat',
+    );
   return { ...runtime, registry, namespace };
 }
 

@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { createService, type Service, type ServiceOptions } from '../../src/service.ts';
@@ -78,7 +78,12 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     seedOrders: options.seedOrders ?? 200,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
-  if (redis && options.waitReady !== false) await waitFor(() => service.readiness().status === 'ready', 15_000, 'cache to be ready (Redis connected, bus heartbeat back)');
+  if (redis && options.waitReady !== false)
+    await waitFor(
+      () => service.readiness().status === 'ready',
+      15_000,
+      'cache to be ready (Redis connected, bus heartbeat back)',
+    );
 
   let server: ServerType | undefined;
   let url = '';
@@ -103,7 +108,12 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

@@ -66,12 +66,15 @@ export function substituteVariables(expr: string, job: string): string {
     __interval: '1m',
     __range: '1h',
   };
-  return expr.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, braced: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare ?? '';
-    const value = values[name];
-    if (value === undefined) throw new Error(`unknown Grafana variable ${m} in: ${expr}`);
-    return value;
-  });
+  return expr.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, braced: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare ?? '';
+      const value = values[name];
+      if (value === undefined) throw new Error(`unknown Grafana variable ${m} in: ${expr}`);
+      return value;
+    },
+  );
 }
 
 export function dashboardFiles(): string[] {

@@ -3,7 +3,7 @@
  * and OpenMetrics, exemplars included), and the real `prometheus` binary (and
  * other exporters) started on free loopback ports and stopped again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,21 +127,21 @@ function sameLabels(a: Labels, b: Labels): boolean {
  * The value of the one series with exactly these labels. Throws when it is absent, so a
  * misspelt name or label cannot pass as "did not change".
  */
-export function valueOf(samples: readonly Sample[], name: string, labels: Labels = {}): number {
+export function sampleValue(samples: readonly Sample[], name: string, labels: Labels = {}): number {
   const found = samples.filter((s) => s.name === name && sameLabels(s.labels, labels));
-  if (found.length !== 1) throw new Error(`expected exactly one series ${seriesId({ name, labels })}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected exactly one series ${seriesId({ name, labels })}, found ${found.length}`);
   return found[0]!.value;
 }
 
 /** For series a client library creates on first use only (prom-client histograms): absent means 0. */
 export function valueOrZero(samples: readonly Sample[], name: string, labels: Labels = {}): number {
-  return samples.some((s) => s.name === name && sameLabels(s.labels, labels)) ? valueOf(samples, name, labels) : 0;
+  return samples.some((s) => s.name === name && sameLabels(s.labels, labels)) ? sampleValue(samples, name, labels) : 0;
 }
 
 // ---------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------
-
 
 export interface BackgroundProcess {
   readonly url: string;
@@ -200,7 +200,9 @@ export async function startBackgroundProcess(
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
-  throw new Error(`${cmd} did not become ready at ${opts.url}${opts.readyPath}${exited ? ' (it exited)' : ''}:\n${log}`);
+  throw new Error(
+    `${cmd} did not become ready at ${opts.url}${opts.readyPath}${exited ? ' (it exited)' : ''}:\n${log}`,
+  );
 }
 
 export interface PrometheusOptions {

@@ -8,11 +8,16 @@ export function adminAuth(token: string): MiddlewareHandler {
   return async (c, next) => {
     const presented = bearerTokenOf(c.req.header('authorization'));
     if (presented === undefined) {
-      return problemResponse(c, problem(401, 'unauthorized', 'Authentication required', 'Send Authorization: Bearer <admin token>.'), {
-        'www-authenticate': 'Bearer realm="admin"',
-      });
+      return problemResponse(
+        c,
+        problem(401, 'unauthorized', 'Authentication required', 'Send Authorization: Bearer <admin token>.'),
+        {
+          'www-authenticate': 'Bearer realm="admin"',
+        },
+      );
     }
-    if (!matches(presented)) return problemResponse(c, problem(403, 'forbidden', 'Forbidden', 'The admin token is not valid.'));
+    if (!matches(presented))
+      return problemResponse(c, problem(403, 'forbidden', 'Forbidden', 'The admin token is not valid.'));
     await next();
   };
 }

@@ -1,7 +1,7 @@
-import { TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
+import { isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../../observability/logger.ts';
 import type { HttpMetrics } from '../../observability/http-metrics.ts';
+import type { Logger } from '../../observability/logger.ts';
 import { routeTemplate } from '../route-template.ts';
 
 /**
@@ -24,7 +24,16 @@ export function observeRequests(logger: Logger, metrics: HttpMetrics | undefined
       const sampled = traceId !== undefined && (spanContext!.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
       metrics?.observe(c.req.method, route, status, seconds, sampled ? traceId : undefined);
       if (logger.isLevelEnabled('info')) {
-        logger.info({ method: c.req.method, route, status, durationMs: Math.round(seconds * 1e6) / 1e3, ...(traceId ? { traceId } : {}) }, 'request');
+        logger.info(
+          {
+            method: c.req.method,
+            route,
+            status,
+            durationMs: Math.round(seconds * 1e6) / 1e3,
+            ...(traceId ? { traceId } : {}),
+          },
+          'request',
+        );
       }
     }
   };

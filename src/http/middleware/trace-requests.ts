@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import { routeTemplate } from '../route-template.ts';
 
@@ -10,7 +10,11 @@ export function traceRequests(): MiddlewareHandler {
   const tracer = trace.getTracer('flower-shop-http');
   return async (c, next) => {
     const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
-    const span = tracer.startSpan(`${c.req.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } }, parent);
+    const span = tracer.startSpan(
+      `${c.req.method}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } },
+      parent,
+    );
     try {
       await context.with(trace.setSpan(parent, span), next);
     } finally {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { PrefixRegistry } from '../../cache/prefix-registry.ts';
 import type { TwoTierCache } from '../../cache/two-tier-cache.ts';
 import type { CacheMetrics } from '../../observability/cache-metrics.ts';
-import type { PrefixRegistry } from '../../cache/prefix-registry.ts';
 import type { ShopApp } from '../app-env.ts';
 import { sent } from '../app-env.ts';
 import { sendJson } from '../json-response.ts';
@@ -13,7 +13,12 @@ const security = [{ adminToken: [] }];
 const authProblems = { 401: problemContent('No admin token'), 403: problemContent('Wrong admin token') };
 
 /** Cache administration: only reachable through the admin token, like every other write. */
-export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, registry: PrefixRegistry, metrics: CacheMetrics | undefined): void {
+export function registerAdminCacheRoutes(
+  app: ShopApp,
+  cache: TwoTierCache,
+  registry: PrefixRegistry,
+  metrics: CacheMetrics | undefined,
+): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -25,7 +30,16 @@ export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, regi
     }),
     (c) => {
       const prefixes = Object.fromEntries(
-        registry.all().map((p) => [p.name, { freshMs: p.freshMs, graceMs: p.graceMs, jitter: p.jitter, l1: p.l1, staleWhileRevalidate: p.staleWhileRevalidate }]),
+        registry.all().map((p) => [
+          p.name,
+          {
+            freshMs: p.freshMs,
+            graceMs: p.graceMs,
+            jitter: p.jitter,
+            l1: p.l1,
+            staleWhileRevalidate: p.staleWhileRevalidate,
+          },
+        ]),
       );
       const body = { status: cache.status(), prefixes, counters: metrics?.snapshot() ?? {} };
       return sent(sendJson(c, body));
@@ -40,7 +54,11 @@ export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, regi
       security,
       summary: 'Where a key is: in L1 (and for how long), in L2 (TTL, size, slot and node)',
       request: { query: CacheInspectQuery },
-      responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'The key in each tier'), 400: problemContent('Invalid key'), ...authProblems },
+      responses: {
+        200: jsonContent(z.record(z.string(), z.unknown()), 'The key in each tier'),
+        400: problemContent('Invalid key'),
+        ...authProblems,
+      },
     }),
     async (c) => sent(sendJson(c, await cache.inspect(c.req.valid('query').key))),
   );
@@ -53,16 +71,31 @@ export function registerAdminCacheRoutes(app: ShopApp, cache: TwoTierCache, regi
       security,
       summary: 'Invalidate keys, whole prefixes or tags on every instance',
       request: { body: { ...jsonContent(CacheInvalidateBody, 'What to drop'), required: true } },
-      responses: { 200: jsonContent(z.object({ invalidated: z.record(z.string(), z.unknown()) }), 'Done'), 400: problemContent('Invalid request'), ...authProblems },
+      responses: {
+        200: jsonContent(z.object({ invalidated: z.record(z.string(), z.unknown()) }), 'Done'),
+        400: problemContent('Invalid request'),
+        ...authProblems,
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const unknown = [...(body.prefixes ?? []), ...(body.keys ?? []).map((k) => k.prefix)].filter((p) => !registry.find(p));
+      const unknown = [...(body.prefixes ?? []), ...(body.keys ?? []).map((k) => k.prefix)].filter(
+        (p) => !registry.find(p),
+      );
       if (unknown.length > 0) {
-        return sent(problemResponse(c, problem(400, 'validation', 'Invalid request', `unknown prefixes: ${[...new Set(unknown)].join(', ')}`)));
+        return sent(
+          problemResponse(
+            c,
+            problem(400, 'validation', 'Invalid request', `unknown prefixes: ${[...new Set(unknown)].join(', ')}`),
+          ),
+        );
       }
       const keys = (body.keys ?? []).map((k) => cache.key(k.prefix, ...k.parts));
-      await cache.invalidate({ keys, ...(body.prefixes ? { prefixes: body.prefixes } : {}), ...(body.tags ? { tags: body.tags } : {}) });
+      await cache.invalidate({
+        keys,
+        ...(body.prefixes ? { prefixes: body.prefixes } : {}),
+        ...(body.tags ? { tags: body.tags } : {}),
+      });
       const invalidated = { keys: keys.map((k) => k.full), prefixes: body.prefixes ?? [], tags: body.tags ?? [] };
       return sent(sendJson(c, { invalidated }));
     },

@@ -1,10 +1,19 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { CatalogService } from '../../shop/catalog-service.ts';
 import type { ShopApp } from '../app-env.ts';
 import { hotGet } from '../app-env.ts';
 import { sendRead } from '../cached-response.ts';
-import { Category, PopularQuery, Product, ProductIdParam, ProductPage, ProductQuery, SlugParam, jsonContent, problemContent } from '../schemas.ts';
-import { z } from '@hono/zod-openapi';
+import {
+  Category,
+  jsonContent,
+  PopularQuery,
+  Product,
+  ProductIdParam,
+  ProductPage,
+  ProductQuery,
+  problemContent,
+  SlugParam,
+} from '../schemas.ts';
 
 /**
  * Cache-Control per route: short browser/CDN freshness with revalidation by ETag, because
@@ -27,7 +36,10 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       path: '/api/categories',
       tags,
       summary: 'All categories with their product counts',
-      responses: { 200: jsonContent(z.object({ items: z.array(Category) }), 'Categories'), 304: { description: 'Not modified' } },
+      responses: {
+        200: jsonContent(z.object({ items: z.array(Category) }), 'Categories'),
+        304: { description: 'Not modified' },
+      },
     }),
     (c) => sendRead(c, catalog.categories(), CACHE_CONTROL.categories, ''),
   );
@@ -40,9 +52,15 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       tags,
       summary: 'One category with its product count',
       request: { params: SlugParam },
-      responses: { 200: jsonContent(Category, 'The category'), 304: { description: 'Not modified' }, 400: problemContent('Invalid slug'), 404: problemContent('No such category') },
+      responses: {
+        200: jsonContent(Category, 'The category'),
+        304: { description: 'Not modified' },
+        400: problemContent('Invalid slug'),
+        404: problemContent('No such category'),
+      },
     }),
-    (c, { param: { slug } }) => sendRead(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
+    (c, { param: { slug } }) =>
+      sendRead(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
   );
 
   hotGet(
@@ -53,7 +71,11 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       tags,
       summary: 'Catalogue pages and search',
       request: { query: ProductQuery },
-      responses: { 200: jsonContent(ProductPage, 'A page of products'), 304: { description: 'Not modified' }, 400: problemContent('Invalid query') },
+      responses: {
+        200: jsonContent(ProductPage, 'A page of products'),
+        304: { description: 'Not modified' },
+        400: problemContent('Invalid query'),
+      },
     }),
     (c, { query }) => sendRead(c, catalog.products(query), CACHE_CONTROL.catalog, ''),
   );
@@ -68,7 +90,10 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       summary: 'Best sellers, by units sold in placed orders',
       request: { query: PopularQuery },
       responses: {
-        200: jsonContent(z.object({ items: z.array(z.object({ product: Product, unitsSold: z.number().int() })) }), 'Best sellers'),
+        200: jsonContent(
+          z.object({ items: z.array(z.object({ product: Product, unitsSold: z.number().int() })) }),
+          'Best sellers',
+        ),
         304: { description: 'Not modified' },
         400: problemContent('Invalid query'),
       },
@@ -84,7 +109,12 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       tags,
       summary: 'One product',
       request: { params: ProductIdParam },
-      responses: { 200: jsonContent(Product, 'The product'), 304: { description: 'Not modified' }, 400: problemContent('Not an id'), 404: problemContent('No such product') },
+      responses: {
+        200: jsonContent(Product, 'The product'),
+        304: { description: 'Not modified' },
+        400: problemContent('Not an id'),
+        404: problemContent('No such product'),
+      },
     }),
     (c, { param: { id } }) => sendRead(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
   );

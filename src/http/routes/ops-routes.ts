@@ -1,7 +1,7 @@
-import type { ShopApp } from '../app-env.ts';
 import type { MetricsRegistry } from '../../observability/metrics-registry.ts';
-import { problem, problemResponse } from '../problem.ts';
+import type { ShopApp } from '../app-env.ts';
 import { bearerTokenOf, tokenMatcher } from '../bearer-token.ts';
+import { problem, problemResponse } from '../problem.ts';
 
 export type DependencyState = { status: 'up' | 'down' | 'degraded' | 'disabled'; [detail: string]: unknown };
 
@@ -25,7 +25,8 @@ export function registerOpsRoutes(app: ShopApp, readiness: () => Readiness): voi
     info: {
       title: 'Flower shop API',
       version: '1.0.0',
-      description: 'Catalogue, categories, search, stock and orders of an online flower shop. Errors are application/problem+json (RFC 9457).',
+      description:
+        'Catalogue, categories, search, stock and orders of an online flower shop. Errors are application/problem+json (RFC 9457).',
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });
@@ -37,7 +38,11 @@ export function registerMetricsRoute(app: ShopApp, metrics: MetricsRegistry, tok
   app.get('/metrics', async (c) => {
     if (matches) {
       if (!matches(bearerTokenOf(c.req.header('authorization')))) {
-        return problemResponse(c, problem(401, 'unauthorized', 'Authentication required', 'Send Authorization: Bearer <metrics token>.'), { 'www-authenticate': 'Bearer realm="metrics"' });
+        return problemResponse(
+          c,
+          problem(401, 'unauthorized', 'Authentication required', 'Send Authorization: Bearer <metrics token>.'),
+          { 'www-authenticate': 'Bearer realm="metrics"' },
+        );
       }
     }
     const { body, contentType } = await metrics.render(c.req.header('accept'));

@@ -4,7 +4,7 @@ import type { ShopApp } from '../app-env.ts';
 import { sent } from '../app-env.ts';
 import { sendJson } from '../json-response.ts';
 import { problem, problemResponse } from '../problem.ts';
-import { IdempotencyHeader, NewOrder, Order, OrderIdParam, jsonContent, problemContent } from '../schemas.ts';
+import { IdempotencyHeader, jsonContent, NewOrder, Order, OrderIdParam, problemContent } from '../schemas.ts';
 
 const tags = ['orders'];
 
@@ -30,7 +30,12 @@ export function registerOrderRoutes(app: ShopApp, orders: OrderService): void {
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
       const placed = await orders.place(body, key);
-      return sent(sendJson(c, placed.order, 201, { location: `/api/orders/${placed.order.id}`, ...(placed.created ? {} : { 'idempotency-replayed': 'true' }) }));
+      return sent(
+        sendJson(c, placed.order, 201, {
+          location: `/api/orders/${placed.order.id}`,
+          ...(placed.created ? {} : { 'idempotency-replayed': 'true' }),
+        }),
+      );
     },
   );
 
@@ -41,7 +46,11 @@ export function registerOrderRoutes(app: ShopApp, orders: OrderService): void {
       tags,
       summary: 'One order, by its unguessable id',
       request: { params: OrderIdParam },
-      responses: { 200: jsonContent(Order, 'The order'), 400: problemContent('Not an order id'), 404: problemContent('No such order') },
+      responses: {
+        200: jsonContent(Order, 'The order'),
+        400: problemContent('Not an order id'),
+        404: problemContent('No such order'),
+      },
     }),
     (c) => {
       const { id } = c.req.valid('param');
