@@ -56,7 +56,10 @@ interface SlowContext<T> {
   /** A stale entry from L1 to fall back on if everything else fails. */
   fallback: CacheEntry<T> | undefined;
   startSeq: number;
-  l1Stale: boolean;
+  /** A stale entry was already served to this caller (or this is a background refresh): only a load helps. */
+  mustLoad: boolean;
+  /** The lookup's own registration in the in-flight map, which a refresh it starts takes over. */
+  self?: Promise<Lookup<unknown>>;
 }
 
 const DEFAULT_MAX_INFLIGHT = 10_000;
@@ -175,7 +178,7 @@ export class TwoTierCache {
           if (prefix.staleWhileRevalidate) {
             this.observer.request(prefix, 'l1', 'stale');
             this.traceL1(prefix, key, 'stale');
-            this.refreshInBackground(key, loader, options);
+            this.refreshInBackground(key, loader, options, entry);
             return {
               value: entry.value,
               source: 'l1',
@@ -321,10 +324,11 @@ export class TwoTierCache {
     } catch (error) {
       return Promise.reject(error);
     }
-    const ctx: SlowContext<T> = { key, loader, tagStates, fallback, startSeq: this.recent.now(), l1Stale };
+    const ctx: SlowContext<T> = { key, loader, tagStates, fallback, startSeq: this.recent.now(), mustLoad: l1Stale };
     const promise = this.resolve(ctx).finally(() => {
       if (this.inflight.get(key.full) === promise) this.inflight.delete(key.full);
     });
+    ctx.self = promise;
     if (this.inflight.size < DEFAULT_MAX_INFLIGHT) this.inflight.set(key.full, promise);
     return promise;
   }
@@ -364,10 +368,10 @@ export class TwoTierCache {
             trace?.tierReached('l2', 'hit');
             return this.answerFromL2(key, found.entry, ctx.startSeq, now);
           }
-          if (prefix.staleWhileRevalidate && !ctx.l1Stale) {
+          if (prefix.staleWhileRevalidate && !ctx.mustLoad) {
             this.observer.request(prefix, 'l2', 'stale');
             trace?.tierReached('l2', 'stale');
-            this.refreshInBackground(key, ctx.loader, { tags: ctx.tagStates.map((t) => t.name) });
+            this.refreshInBackground(key, ctx.loader, { tags: tagNamesOf(ctx.tagStates) }, found.entry, ctx.self);
             return {
               value: found.entry.value,
               source: 'l2',
@@ -522,30 +526,42 @@ export class TwoTierCache {
     }
   }
 
-  private refreshInBackground<T>(key: CacheKey, loader: () => Promise<T>, options: LoadOptions | undefined): void {
-    if (this.inflight.has(key.full)) return;
+  /**
+   * Starts a refresh that the caller does not wait for. It is registered as the key's in-flight
+   * lookup, so a read that arrives meanwhile (L1 may drop the stale entry at any time) joins it
+   * and gets its answer: the refreshed value, the stale one as fail-safe, or a typed error.
+   * `replacing` is the caller's own in-flight lookup, which must not count as a refresh already running.
+   */
+  private refreshInBackground<T>(
+    key: CacheKey,
+    loader: () => Promise<T>,
+    options: LoadOptions | undefined,
+    stale: CacheEntry<T>,
+    replacing?: Promise<Lookup<unknown>>,
+  ): void {
+    const running = this.inflight.get(key.full);
+    if (running !== undefined && running !== replacing) return;
+    let tagStates: TagState[];
+    try {
+      tagStates = this.tagStatesFor(key.prefix, options?.tags);
+    } catch {
+      return; // Too many tags: the stale value was served; the next foreground read reports the error.
+    }
     this.backgroundRefreshes++;
-    const run = async (): Promise<void> => {
-      try {
-        const tagStates = this.tagStatesFor(key.prefix, options?.tags);
-        const ctx: SlowContext<T> = {
-          key,
-          loader,
-          tagStates,
-          fallback: undefined,
-          startSeq: this.recent.now(),
-          l1Stale: true,
-        };
-        await this.resolveFromL2OrLoad(ctx, undefined);
-      } catch {
-        // The stale value was already served; the failure is counted by the load metrics and retried on the next read.
-      }
+    const ctx: SlowContext<T> = {
+      key,
+      loader,
+      tagStates,
+      fallback: stale,
+      startSeq: this.recent.now(),
+      mustLoad: true,
     };
-    const promise = run().then(() => undefined as unknown as Lookup<unknown>);
-    this.inflight.set(key.full, promise);
-    void promise.finally(() => {
+    const promise: Promise<Lookup<T>> = this.resolveFromL2OrLoad(ctx, undefined).finally(() => {
       if (this.inflight.get(key.full) === promise) this.inflight.delete(key.full);
     });
+    // The stale value was already served; a failure is counted by the load metrics and retried on the next read.
+    promise.catch(() => undefined);
+    this.inflight.set(key.full, promise);
   }
 
   private makeEntry<T>(
@@ -775,6 +791,11 @@ function coarseNow(): number {
     realSetTimeout(clearCachedNow, 1).unref();
   }
   return cachedNow;
+}
+
+/** The explicit tags of a lookup (its implicit global and prefix tags are added again by tagStatesFor). */
+function tagNamesOf(states: readonly TagState[]): string[] {
+  return states.slice(2).map((t) => t.name);
 }
 
 function sleep(ms: number): Promise<void> {
