@@ -38,9 +38,9 @@ class DiscardingExporter extends InMemorySpanExporter {
  */
 const NO_DATA_ALERTS: Record<string, { why: string; relax: [string, string][] }> = {
   CacheHitRatioDropped: {
-    why: 'its baseline is the hour before the last 15 minutes (`offset 15m`), which a fresh Prometheus does not have',
+    why: 'its baseline is the same hour yesterday (`offset 1d`), which a fresh Prometheus does not have',
     relax: [
-      [' offset 15m', ''],
+      [' offset 1d', ''],
       ['> 0.2', '> -1'],
     ],
   },

@@ -74,13 +74,16 @@ describe('promtool', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
+  // One promtool per file, side by side: the hit-ratio-drop tests replay more than a day of samples.
   it('test rules rules/tests/*.yml passes', async () => {
     const files = testFiles();
     expect(files.length).toBeGreaterThan(0);
-    const r = await promtool(['test', 'rules', ...files], REPO_ROOT);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout + r.stderr).not.toContain('FAILED');
-  });
+    const results = await Promise.all(files.map((f) => promtool(['test', 'rules', f], REPO_ROOT)));
+    for (const [i, r] of results.entries()) {
+      expect(r.code, `${files[i]}\n${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain('FAILED');
+    }
+  }, 240_000);
 });
 
 describe('prometheus.yml', () => {
