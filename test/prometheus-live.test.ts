@@ -44,6 +44,14 @@ const NO_DATA_ALERTS: Record<string, { why: string; relax: [string, string][] }>
       ['> 0.2', '> -1'],
     ],
   },
+  ShopApiLatencyBudgetBurnFast: {
+    why: 'needs more than 6% of requests slower than 250ms; a healthy run has none (a timing assertion otherwise)',
+    relax: [[' * 0.01)', ' * -1)']],
+  },
+  ShopApiLatencyBudgetBurnSlow: {
+    why: 'needs more than 1% of requests slower than 250ms for hours',
+    relax: [[' * 0.01)', ' * -1)']],
+  },
   CacheL2Unavailable: {
     why: 'needs an open circuit or failing Redis calls; Redis is healthy here (fault tests cover the breaker)',
     relax: [['== 2', '>= 0']],
