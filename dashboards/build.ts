@@ -488,7 +488,7 @@ const RATIO_THRESHOLDS = [
 ];
 
 /**
- * hits / (hits + misses + stale) — the same definition as prefix_tier:cache_hit_ratio:rate5m.
+ * hits / (hits + misses + stale) — the same definition as prefix_tier:cache_hit_ratio:rate10m.
  * A prefix that has never hit has no result="hit" series; it shows as 0 rather than vanishing.
  */
 function hitRatio(by: string): string {

@@ -30,6 +30,7 @@ export function run(
   });
 }
 
+/** promtool; unit tests replay a day of samples to have a "same hour yesterday", so allow minutes. */
 export function promtool(args: string[], cwd: string): Promise<ExecResult> {
-  return run('promtool', args, { cwd });
+  return run('promtool', args, { cwd, timeoutMs: 180_000 });
 }
