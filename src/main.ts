@@ -1,7 +1,8 @@
-import { type ServerType, serve } from '@hono/node-server';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
 import { createShopApp } from './http/app-env.ts';
 import { registerMetricsRoute } from './http/routes/ops-routes.ts';
+import { type EdgeLimits, type HttpListener, listenHttp } from './http/server.ts';
+import { registerOpenConnectionsGauge } from './observability/connection-metrics.ts';
 import { createLogger } from './observability/logger.ts';
 import { type RedisClusterHandle, RedisServerMissingError, startRedisCluster } from './redis-cluster/index.ts';
 import { createService } from './service.ts';
@@ -47,20 +48,30 @@ async function main(): Promise<void> {
   }
 
   const service = createService({ config, logger, tracing: globalThis.__flowerShopTracing !== undefined });
-  const servers: ServerType[] = [];
-  servers.push(
-    serve({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-      logger.info(
-        { url: `http://${config.HOST}:${info.port}`, instance: service.instanceId },
-        'flower shop API listening',
-      );
-    }),
+  const limits: EdgeLimits = {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.HTTP_MAX_CONNECTIONS,
+  };
+  const listeners: HttpListener[] = [];
+  listeners.push(await listenHttp({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST, limits }));
+  logger.info(
+    { url: `http://${config.HOST}:${listeners[0]!.port}`, instance: service.instanceId },
+    'flower shop API listening',
   );
   if (config.METRICS_PORT > 0 && service.metrics) {
     const metricsApp = createShopApp();
     registerMetricsRoute(metricsApp, service.metrics, config.METRICS_TOKEN);
-    servers.push(serve({ fetch: metricsApp.fetch, port: config.METRICS_PORT, hostname: config.HOST }));
+    listeners.push(
+      await listenHttp({ fetch: metricsApp.fetch, port: config.METRICS_PORT, hostname: config.HOST, limits }),
+    );
   }
+  if (service.metrics)
+    registerOpenConnectionsGauge(service.metrics.registry, () =>
+      listeners.reduce((sum, listener) => sum + listener.openConnections(), 0),
+    );
+  const servers = listeners.map((listener) => listener.server);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -72,7 +83,7 @@ async function main(): Promise<void> {
     // stuck close after that is a bug, and the process exits anyway.
     const cutOff = setTimeout(() => {
       logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'grace period over: closing remaining connections');
-      for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
+      for (const server of servers) server.closeAllConnections();
     }, config.SHUTDOWN_GRACE_MS);
     cutOff.unref();
     const force = setTimeout(() => {
@@ -86,7 +97,7 @@ async function main(): Promise<void> {
           new Promise<void>((resolve) => {
             server.close(() => resolve());
             // Idle keep-alive connections would hold close() open; in-flight ones finish first.
-            if ('closeIdleConnections' in server) server.closeIdleConnections();
+            server.closeIdleConnections();
           }),
       ),
     );
