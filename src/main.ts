@@ -1,108 +1,159 @@
-import { type ServerType, serve } from '@hono/node-server';
 import { type Config, ConfigError, loadConfig } from './config/config.ts';
+import { assertDatabaseWritable, assertPortFree, listenFailure } from './config/preflight.ts';
+import { EXIT_CODES, StartupError } from './config/startup-error.ts';
 import { createShopApp } from './http/app-env.ts';
 import { registerMetricsRoute } from './http/routes/ops-routes.ts';
-import { createLogger } from './observability/logger.ts';
-import { type RedisClusterHandle, RedisServerMissingError, startRedisCluster } from './redis-cluster/index.ts';
-import { createService } from './service.ts';
+import { type EdgeLimits, type HttpListener, listenHttp } from './http/server.ts';
+import { registerOpenConnectionsGauge } from './observability/connection-metrics.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createService, type Service } from './service.ts';
+import { connectRedis, type RedisAttachment } from './startup/redis.ts';
+import { startShutdownWatchdog } from './startup/shutdown-watchdog.ts';
+
+/** Shutdown completes within SHUTDOWN_GRACE_MS plus this, whatever stdout or a dependency does. */
+const SHUTDOWN_BOUND_MS = 5_000;
+
+/** What has been started so far, stopped again if a later step of the start fails. */
+let redisAttachment: RedisAttachment | undefined;
 
 /**
- * `npm start`: validates configuration, starts a local Redis Cluster unless one is named,
- * serves the API, and on SIGTERM stops accepting, finishes in-flight requests, flushes
- * traces and closes Redis and SQLite.
+ * `npm start`: validates configuration, checks the port and the database path, connects to (or
+ * launches, or joins) a Redis Cluster, serves the API, and on SIGTERM stops accepting, finishes
+ * in-flight requests, flushes traces and closes Redis and SQLite.
  */
 async function main(): Promise<void> {
-  let config: Config;
+  let config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+
+  // Cheap checks first, so nothing is launched for a start that cannot succeed.
+  await assertPortFree('PORT', config.HOST, config.PORT);
+  if (config.METRICS_PORT > 0) await assertPortFree('METRICS_PORT', config.HOST, config.METRICS_PORT);
+  assertDatabaseWritable(config.DATABASE_PATH);
+
+  redisAttachment = await connectRedis(config, logger);
+  config = { ...config, REDIS_CLUSTER_NODES: redisAttachment.seeds };
+
+  const service = openService(config, logger);
+  const listeners = await listen(config, service);
+  logger.info(
+    { url: `http://${config.HOST}:${listeners[0]!.port}`, instance: service.instanceId },
+    'flower shop API listening',
+  );
+  const attachment = redisAttachment;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    void shutdown({ signal, config, logger, service, listeners, attachment });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function openService(config: Config, logger: Logger): Service {
   try {
-    config = loadConfig();
+    return createService({ config, logger, tracing: globalThis.__flowerShopTracing !== undefined });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
+    // The path was checked writable: what remains is a file SQLite cannot use.
+    if (error instanceof Error && error.name === 'SqliteError') {
+      const code = 'code' in error ? String(error.code) : 'SQLITE_ERROR';
+      throw new StartupError(
+        'database',
+        `DATABASE_PATH: ${config.DATABASE_PATH} cannot be used as the shop database (${code}: ${error.message}); ` +
+          'point DATABASE_PATH at a new file or restore this one',
+      );
     }
     throw error;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+}
 
-  let localCluster: RedisClusterHandle | undefined;
-  if (!config.REDIS_CLUSTER_NODES && config.REDIS_MODE === 'auto') {
-    try {
-      localCluster = await startRedisCluster({ log: (m) => logger.debug(m) });
-      config = { ...config, REDIS_CLUSTER_NODES: [...localCluster.seeds] };
-      logger.info(
-        { nodes: localCluster.seedString },
-        'started a local Redis Cluster (3 masters, 3 replicas); set REDIS_CLUSTER_NODES to use your own',
-      );
-    } catch (error) {
-      if (!(error instanceof RedisServerMissingError)) throw error;
-      const banner = '!'.repeat(78);
-      logger.warn(
-        { install: error.message },
-        'redis-server is not installed: running on the in-process L1 cache alone',
-      );
-      process.stderr.write(
-        `\n${banner}\n  NO REDIS: the cache runs on L1 only; instances will not share a cache.\n  ${error.message}\n${banner}\n\n`,
-      );
-    }
-  }
-
-  const service = createService({ config, logger, tracing: globalThis.__flowerShopTracing !== undefined });
-  const servers: ServerType[] = [];
-  servers.push(
-    serve({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-      logger.info(
-        { url: `http://${config.HOST}:${info.port}`, instance: service.instanceId },
-        'flower shop API listening',
-      );
-    }),
-  );
+async function listen(config: Config, service: Service): Promise<HttpListener[]> {
+  const limits: EdgeLimits = {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.HTTP_MAX_CONNECTIONS,
+  };
+  const listenOn = (variable: string, port: number, fetch: Parameters<typeof listenHttp>[0]['fetch']) =>
+    listenHttp({ fetch, port, hostname: config.HOST, limits }).catch((error: unknown) => {
+      throw listenFailure(variable, config.HOST, port, error);
+    });
+  const listeners = [await listenOn('PORT', config.PORT, service.app.fetch)];
   if (config.METRICS_PORT > 0 && service.metrics) {
     const metricsApp = createShopApp();
     registerMetricsRoute(metricsApp, service.metrics, config.METRICS_TOKEN);
-    servers.push(serve({ fetch: metricsApp.fetch, port: config.METRICS_PORT, hostname: config.HOST }));
+    listeners.push(await listenOn('METRICS_PORT', config.METRICS_PORT, metricsApp.fetch));
   }
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    service.drain();
-    // After the grace period, requests still running are cut off so shutdown completes; a
-    // stuck close after that is a bug, and the process exits anyway.
-    const cutOff = setTimeout(() => {
-      logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'grace period over: closing remaining connections');
-      for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
-    }, config.SHUTDOWN_GRACE_MS);
-    cutOff.unref();
-    const force = setTimeout(() => {
-      logger.error('shutdown did not complete; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_GRACE_MS + 5_000);
-    force.unref();
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            // Idle keep-alive connections would hold close() open; in-flight ones finish first.
-            if ('closeIdleConnections' in server) server.closeIdleConnections();
-          }),
-      ),
+  if (service.metrics)
+    registerOpenConnectionsGauge(service.metrics.registry, () =>
+      listeners.reduce((sum, listener) => sum + listener.openConnections(), 0),
     );
-    await globalThis.__flowerShopTracing
-      ?.shutdown()
-      .catch((error: unknown) => logger.warn({ err: error }, 'trace flush failed'));
-    await service.close();
-    await localCluster?.stop();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  return listeners;
 }
 
-main().catch((error: unknown) => {
+async function shutdown(options: {
+  signal: string;
+  config: Config;
+  logger: Logger;
+  service: Service;
+  listeners: HttpListener[];
+  attachment: RedisAttachment;
+}): Promise<void> {
+  const { config, logger, service } = options;
+  const graceMs = config.SHUTDOWN_GRACE_MS;
+  // Armed before anything that could block: stdout, a trace exporter, Redis, SQLite.
+  startShutdownWatchdog(graceMs + SHUTDOWN_BOUND_MS);
+  logger.info({ signal: options.signal }, 'shutting down: draining in-flight requests');
+  service.drain();
+  const servers = options.listeners.map((listener) => listener.server);
+  // After the grace period, requests still running are cut off so shutdown completes.
+  const cutOff = setTimeout(() => {
+    logger.warn({ graceMs }, 'grace period over: closing remaining connections');
+    for (const server of servers) server.closeAllConnections();
+  }, graceMs);
+  cutOff.unref();
+  const force = setTimeout(
+    () => {
+      logger.error('shutdown did not complete; exiting');
+      process.exit(1);
+    },
+    graceMs + SHUTDOWN_BOUND_MS / 2,
+  );
+  force.unref();
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Idle keep-alive connections would hold close() open; in-flight ones finish first.
+          server.closeIdleConnections();
+        }),
+    ),
+  );
+  await globalThis.__flowerShopTracing
+    ?.shutdown()
+    .catch((error: unknown) => logger.warn({ err: error }, 'trace flush failed'));
+  await service.close();
+  await options.attachment.release();
+  logger.info('stopped');
+  process.exit(0);
+}
+
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`flower-shop-api: cannot start: ${error.message}\n`);
+    process.exit(EXIT_CODES.config);
+  }
+  if (error instanceof StartupError) {
+    process.stderr.write(`flower-shop-api: cannot start: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  process.exit(EXIT_CODES.unexpected);
+}
+
+main().catch(async (error: unknown) => {
+  // A local cluster launched (or joined) for this start is not left behind.
+  await redisAttachment?.release().catch(() => undefined);
+  fail(error);
 });

@@ -75,7 +75,25 @@ const schema = z.object({
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
   MAX_BODY_BYTES: int(256, 10 * 1024 * 1024).default(64 * 1024),
+  /** A client must send its request headers within this (slow-header clients are cut, 408). */
+  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
+  /** A client must send its whole request, body included, within this. */
+  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
+  /** Idle keep-alive connections are closed after this; keep it above the proxy's upstream idle timeout. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000).default(5_000),
+  /** Open connections beyond this are refused at once (each holds a file descriptor). */
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+});
+
+const checked = schema.superRefine((c, ctx) => {
+  // Node refuses a headers timeout longer than the request timeout.
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HTTP_HEADERS_TIMEOUT_MS'],
+      message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    });
 });
 
 export type Config = z.output<typeof schema>;
@@ -94,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const parsed = schema.safeParse(input);
+  const parsed = checked.safeParse(input);
   if (!parsed.success) {
     // Values are not echoed: one of them may be a token.
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));

@@ -1,4 +1,3 @@
-import { bodyLimit } from 'hono/body-limit';
 import type { PrefixRegistry } from '../cache/prefix-registry.ts';
 import type { TwoTierCache } from '../cache/two-tier-cache.ts';
 import type { CacheMetrics } from '../observability/cache-metrics.ts';
@@ -11,6 +10,8 @@ import { createShopApp, type ShopApp } from './app-env.ts';
 import { problemFor } from './error-mapping.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
+import { closeAfterUnreadBody, limitBody } from './middleware/request-body.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { traceRequests } from './middleware/trace-requests.ts';
 import { problem, problemResponse } from './problem.ts';
 import { registerAdminCacheRoutes } from './routes/admin-cache-routes.ts';
@@ -42,30 +43,24 @@ export interface HttpDeps {
   extraRoutes?: (app: ShopApp) => void;
 }
 
+const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
 export function createHttpApp(deps: HttpDeps): ShopApp {
   const app = createShopApp();
   if (deps.tracing) app.use('*', traceRequests());
   app.use('*', observeRequests(deps.logger, deps.metrics?.http));
+  app.use('*', securityHeaders());
   // Only where a body is read: on GETs it would build a full Request object for nothing.
-  app.on(
-    ['POST', 'PUT', 'PATCH', 'DELETE'],
-    '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) =>
-        problemResponse(
-          c,
-          problem(413, 'body-too-large', 'Request body too large', `Bodies are limited to ${deps.maxBodyBytes} bytes.`),
-        ),
-    }),
-  );
+  app.on(BODY_METHODS, '*', closeAfterUnreadBody());
+  // Admin authentication comes before any body is read or measured.
+  if (deps.adminToken) app.use('/admin/*', adminAuth(deps.adminToken));
+  app.on(BODY_METHODS, '*', limitBody(deps.maxBodyBytes));
 
   registerOpsRoutes(app, deps.readiness);
   if (deps.metrics?.servedOnApiPort) registerMetricsRoute(app, deps.metrics.registry, deps.metrics.token);
   registerCatalogRoutes(app, deps.catalog);
   registerOrderRoutes(app, deps.orders);
   if (deps.adminToken) {
-    app.use('/admin/*', adminAuth(deps.adminToken));
     registerAdminCatalogRoutes(app, deps.catalog);
     registerAdminCacheRoutes(app, deps.cache, deps.registry, deps.metrics?.cache);
   }

@@ -1,0 +1,55 @@
+import type { Config } from '../config/config.ts';
+import { StartupError } from '../config/startup-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import { RedisServerMissingError, startRedisCluster } from '../redis-cluster/index.ts';
+import { probeSeeds } from '../redis-cluster/probe.ts';
+import { assessRedisSeeds } from './redis-check.ts';
+
+/** How long the start-up probe waits for each seed. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+export interface RedisAttachment {
+  /** Seeds for the cache, or undefined to run on L1 alone. */
+  readonly seeds: Config['REDIS_CLUSTER_NODES'];
+  /** Gives back what this process started (a local cluster); idempotent. */
+  release(): Promise<void>;
+}
+
+const nothing: RedisAttachment = { seeds: undefined, release: async () => undefined };
+
+/** Which Redis Cluster this process uses: a configured one (checked), a local one, or none. */
+export async function connectRedis(config: Config, logger: Logger): Promise<RedisAttachment> {
+  if (config.REDIS_CLUSTER_NODES) {
+    const probes = await probeSeeds(config.REDIS_CLUSTER_NODES, {}, PROBE_TIMEOUT_MS);
+    const warning = assessRedisSeeds(probes, PROBE_TIMEOUT_MS);
+    if (warning) logger.warn({ nodes: probes }, warning);
+    return { seeds: config.REDIS_CLUSTER_NODES, release: async () => undefined };
+  }
+  if (config.REDIS_MODE === 'none') return nothing;
+  try {
+    const cluster = await startRedisCluster({ log: (m) => logger.debug(m) });
+    logger.info(
+      { nodes: cluster.seedString },
+      'started a local Redis Cluster (3 masters, 3 replicas); set REDIS_CLUSTER_NODES to use your own',
+    );
+    return { seeds: [...cluster.seeds], release: () => cluster.stop() };
+  } catch (error) {
+    if (error instanceof RedisServerMissingError) {
+      warnNoRedis(logger, error.message);
+      return nothing;
+    }
+    const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new StartupError(
+      'localCluster',
+      `could not launch the local Redis Cluster (${firstLine}); set REDIS_CLUSTER_NODES to an existing cluster or REDIS_MODE=none`,
+    );
+  }
+}
+
+function warnNoRedis(logger: Logger, install: string): void {
+  const banner = '!'.repeat(78);
+  logger.warn({ install }, 'redis-server is not installed: running on the in-process L1 cache alone');
+  process.stderr.write(
+    `\n${banner}\n  NO REDIS: the cache runs on L1 only; instances will not share a cache.\n  ${install}\n${banner}\n\n`,
+  );
+}
