@@ -54,6 +54,22 @@ function viaCacheWithKey(n: number): void {
     if (!(r instanceof Promise)) sink += r.ttlMs > 0 ? 1 : 0;
   }
 }
+function keyOnly(n: number): void {
+  for (let i = 0; i < n; i++) sink += cache.key('product', (i & (KEYS - 1)) + 1).full.length;
+}
+/** What the product route does: CatalogService.product(id) builds the key from its parts and the caller awaits. */
+async function shopCall(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const r = await cache.get(cache.key('product', (i & (KEYS - 1)) + 1), loader);
+    sink += r.ttlMs > 0 ? 1 : 0;
+  }
+}
+async function viaLruAwait(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const r = await raw.get(keys[i & (KEYS - 1)]!.full);
+    if (r !== undefined) sink += 1;
+  }
+}
 function viaLru(n: number): void {
   for (let i = 0; i < n; i++) {
     const r = raw.get(keys[i & (KEYS - 1)]!.full);
@@ -68,9 +84,9 @@ function viaLruTtl(n: number): void {
   }
 }
 
-function nsPerOp(fn: (n: number) => void): number {
+async function nsPerOp(fn: (n: number) => void | Promise<void>): Promise<number> {
   const t0 = performance.now();
-  fn(ITERATIONS);
+  await fn(ITERATIONS);
   return ((performance.now() - t0) * 1e6) / ITERATIONS;
 }
 
@@ -82,6 +98,9 @@ for (let i = 0; i < 3; i++) {
   viaCacheNoMetrics(ITERATIONS / 4);
   viaLru(ITERATIONS / 4);
   viaLruTtl(ITERATIONS / 4);
+  keyOnly(ITERATIONS / 4);
+  await shopCall(ITERATIONS / 4);
+  await viaLruAwait(ITERATIONS / 4);
 }
 const rounds = {
   cache: [] as number[],
@@ -89,13 +108,19 @@ const rounds = {
   cacheNoMetrics: [] as number[],
   lru: [] as number[],
   lruTtl: [] as number[],
+  key: [] as number[],
+  shopCall: [] as number[],
+  lruAwait: [] as number[],
 };
 for (let r = 0; r < ROUNDS; r++) {
-  rounds.lru.push(nsPerOp(viaLru));
-  rounds.lruTtl.push(nsPerOp(viaLruTtl));
-  rounds.cache.push(nsPerOp(viaCache));
-  rounds.cacheWithKey.push(nsPerOp(viaCacheWithKey));
-  rounds.cacheNoMetrics.push(nsPerOp(viaCacheNoMetrics));
+  rounds.lru.push(await nsPerOp(viaLru));
+  rounds.lruTtl.push(await nsPerOp(viaLruTtl));
+  rounds.cache.push(await nsPerOp(viaCache));
+  rounds.cacheWithKey.push(await nsPerOp(viaCacheWithKey));
+  rounds.cacheNoMetrics.push(await nsPerOp(viaCacheNoMetrics));
+  rounds.key.push(await nsPerOp(keyOnly));
+  rounds.shopCall.push(await nsPerOp(shopCall));
+  rounds.lruAwait.push(await nsPerOp(viaLruAwait));
 }
 const out = {
   iterations: ITERATIONS,
@@ -106,6 +131,9 @@ const out = {
   cacheNs: median(rounds.cache),
   cacheWithKeyNs: median(rounds.cacheWithKey),
   cacheNoMetricsNs: median(rounds.cacheNoMetrics),
+  keyNs: median(rounds.key),
+  shopCallNs: median(rounds.shopCall),
+  lruAwaitNs: median(rounds.lruAwait),
   all: rounds,
   sink,
 };

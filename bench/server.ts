@@ -1,6 +1,7 @@
 /**
  * One API instance for the benchmark, in its own process so the load generator does not share
- * its event loop. Built with createService exactly as `npm start` builds it, plus bench-only
+ * its event loop; run compiled (dist-bench/, tsconfig.bench.json), never through a TypeScript
+ * loader. Built with createService exactly as `npm start` builds it (src/main.ts), plus bench-only
  * routes mounted through extraRoutes:
  *   GET /bench/bare                      product 42's JSON bytes from memory: the floor of the HTTP stack
  *   GET /bench/uncached/products/:id     the repository and serialization a cache miss runs, every time
@@ -31,7 +32,8 @@ const service = createService({
   metrics: process.env.BENCH_METRICS !== 'false',
   tracing: globalThis.__flowerShopTracing !== undefined,
   extraRoutes: (app) => {
-    app.get('/bench/bare', (c) => c.body(bare, 200, json));
+    // content-type only, as the standalone reference (bench/bare-server.ts) answers.
+    app.get('/bench/bare', (c) => c.body(bare, 200, { 'content-type': json['content-type'] }));
     app.get('/bench/uncached/products/:id', (c) => {
       const p = repo!.product(Number(c.req.param('id')));
       if (!p) return c.body('{"title":"Not found"}', 404, json);
