@@ -81,7 +81,12 @@ export function createService(options: ServiceOptions): Service {
       warn: (message, detail) => logger.warn(detail ?? {}, message),
       debug: (message, detail) => logger.debug(detail ?? {}, message),
     },
-    l1: { maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
+    l1: {
+      maxEntries: config.CACHE_L1_MAX_ENTRIES,
+      maxBytes: config.CACHE_L1_MAX_BYTES,
+      admission: config.CACHE_L1_ADMISSION,
+      prefixBudgets: config.CACHE_L1_PREFIX_BUDGETS,
+    },
     ...(config.REDIS_CLUSTER_NODES && config.REDIS_CLUSTER_NODES.length > 0
       ? {
           redis: {

@@ -144,7 +144,8 @@ describe('two instances sharing a namespace', () => {
 describe('L1 bounded to 5 entries', () => {
   let c: TestService;
   beforeAll(async () => {
-    c = await startTestService({ env: { ...env, CACHE_L1_MAX_ENTRIES: '5' } });
+    // Plain LRU, so "the 5 most recent" is what stays (TinyLFU would keep earlier ones it saw as often).
+    c = await startTestService({ env: { ...env, CACHE_L1_MAX_ENTRIES: '5', CACHE_L1_ADMISSION: 'lru' } });
   });
   afterAll(async () => {
     await c?.close();

@@ -9,7 +9,11 @@ describe('read path: L1, then L2, then the loader', () => {
   let a: Runtime;
   let b: Runtime;
   beforeAll(async () => {
-    [a, b] = await Promise.all([startTestCache({ namespace, maxEntries: 3 }), startTestCache({ namespace })]);
+    // Plain LRU: this file is about the tiers, and an evicted key must be the least recent one.
+    [a, b] = await Promise.all([
+      startTestCache({ namespace, maxEntries: 3, admission: 'lru' }),
+      startTestCache({ namespace }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);

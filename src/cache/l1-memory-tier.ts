@@ -1,23 +1,50 @@
 import { LRUCache } from 'lru-cache';
+import { PrefixBudgets } from './admission/prefix-budgets.ts';
+import { TinyLfuAdmission } from './admission/tiny-lfu.ts';
 import type { CacheEntry } from './cache-entry.ts';
 import { prefixNameOf } from './cache-key.ts';
-import type { PrefixRegistry } from './prefix-registry.ts';
-import type { CacheObserver, EvictionReason } from './types.ts';
+import { retainedEntryBytes } from './l1-retained-size.ts';
+import type { PrefixRegistry, RegisteredPrefix } from './prefix-registry.ts';
+import type { CacheObserver, EvictionReason, L1Admission } from './types.ts';
 
 export interface L1Options {
   maxEntries: number;
   maxBytes: number;
+  /** `lru` makes every prefix plain LRU whatever its policy says; absent or `tinylfu`: each prefix's own policy. */
+  admission?: L1Admission;
+  /** `false` ignores the prefixes' byte shares. Default true. */
+  prefixBudgets?: boolean;
+  /** Fraction of L1 (bytes and entries) given to the admission window. Default 0.01, as in Caffeine. */
+  windowShare?: number;
+  /** For the rare random admission of a warm candidate; injectable so tests are deterministic. */
+  random?: () => number;
 }
 
+type Entry = CacheEntry<unknown>;
+
 /**
- * The in-process tier: lru-cache bounded by entry count and by bytes. It reports every
- * eviction with its reason, which lru-cache tells apart except for our own deletes.
+ * The in-process tier, W-TinyLFU on lru-cache storage. A new key of a TinyLFU prefix enters a
+ * small LRU window (1%); what the window pushes out competes with the main region's least
+ * recently used entry and replaces it only if a count-min sketch says it is asked for more
+ * often. LRU prefixes enter the main region directly. Prefixes given a byte share drop their
+ * own oldest keys when over it. Sizes are the heap the entry holds (l1-retained-size.ts), so
+ * the byte bound bounds memory. Every eviction is reported with its reason, every admission
+ * decision with its result.
  */
 export class L1MemoryTier {
-  private readonly lru: LRUCache<string, CacheEntry<unknown>>;
+  private readonly main: LRUCache<string, Entry>;
+  private readonly window: LRUCache<string, Entry> | undefined;
+  private readonly frequency: TinyLfuAdmission | undefined;
+  private readonly budgets: PrefixBudgets;
+  /** By prefix index: whether the prefix goes through the window. */
+  private readonly viaWindow: boolean[];
+  private readonly entriesPerPrefix: number[];
+  private readonly maxEntryBytes: number;
+  private readonly mainMaxBytes: number;
+  private readonly mainMaxEntries: number;
+  private readonly windowMaxBytes: number;
   /** lru-cache reports all explicit deletes as 'delete'; this carries the reason for the one in progress. */
   private deleteReason: EvictionReason = 'invalidated';
-  private readonly entriesPerPrefix: number[];
 
   constructor(
     options: L1Options,
@@ -25,46 +52,87 @@ export class L1MemoryTier {
     private readonly observer: CacheObserver,
   ) {
     if (!(options.maxEntries > 0) || !(options.maxBytes > 0)) throw new Error('L1 maxEntries and maxBytes must be > 0');
-    this.entriesPerPrefix = new Array<number>(registry.labels().length).fill(0);
-    this.lru = new LRUCache<string, CacheEntry<unknown>>({
-      max: options.maxEntries,
-      maxSize: options.maxBytes,
-      // One oversized entry must not flush a tenth of the cache.
-      maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 10)),
-      sizeCalculation: (entry) => entry.size,
+    const prefixes: readonly RegisteredPrefix[] = [...registry.all(), registry.other];
+    this.entriesPerPrefix = new Array<number>(prefixes.length).fill(0);
+    this.viaWindow = prefixes.map((p) => options.admission !== 'lru' && (p.admission ?? 'tinylfu') === 'tinylfu');
+    this.budgets = new PrefixBudgets(
+      prefixes.map((p) => (options.prefixBudgets === false ? 1 : (p.l1ByteShare ?? 1))),
+      options.maxBytes,
+    );
+    const windowed = this.viaWindow.some(Boolean) && options.maxEntries >= 2;
+    const share = windowed ? (options.windowShare ?? 0.01) : 0;
+    this.windowMaxBytes = Math.floor(options.maxBytes * share);
+    const windowMaxEntries = windowed ? Math.max(1, Math.floor(options.maxEntries * share)) : 0;
+    this.mainMaxBytes = options.maxBytes - this.windowMaxBytes;
+    this.mainMaxEntries = options.maxEntries - windowMaxEntries;
+    // One oversized entry must not flush a tenth of the cache.
+    this.maxEntryBytes = Math.max(1, Math.floor(options.maxBytes / 10));
+    this.main = this.region(this.mainMaxEntries, this.mainMaxBytes, false);
+    if (windowed && this.windowMaxBytes > 0) {
+      this.window = this.region(windowMaxEntries, this.windowMaxBytes, true);
+      this.frequency = new TinyLfuAdmission(options.maxEntries, options.random);
+    }
+  }
+
+  private region(max: number, maxSize: number, isWindow: boolean): LRUCache<string, Entry> {
+    return new LRUCache<string, Entry>({
+      max,
+      maxSize,
+      maxEntrySize: maxSize,
       ttlAutopurge: false,
       allowStale: false,
       updateAgeOnGet: false,
-      dispose: (_entry, key, reason) => this.onDispose(key, reason),
-      onInsert: (_entry, key, reason) => {
-        if (reason === 'add') this.entriesPerPrefix[this.prefixOf(key).index]!++;
-      },
+      dispose: (entry, key, reason) => this.onDispose(entry, key, reason, isWindow),
+      onInsert: (entry, key, reason) => this.onInsert(entry, key, reason),
     });
   }
 
-  get(full: string): CacheEntry<unknown> | undefined {
-    return this.lru.get(full);
+  /** The hit path: one sketch update (a hash and four counter increments), then one or two map look-ups. */
+  get(full: string): Entry | undefined {
+    this.frequency?.record(full);
+    const found = this.main.get(full);
+    if (found !== undefined || this.window === undefined) return found;
+    return this.window.get(full);
   }
 
-  /** Reads without touching recency, for inspection. */
-  peek(full: string): CacheEntry<unknown> | undefined {
-    return this.lru.peek(full);
+  /** Reads without touching recency or frequency, for inspection. */
+  peek(full: string): Entry | undefined {
+    return this.main.peek(full) ?? this.window?.peek(full);
   }
 
   remainingTtl(full: string): number {
-    return this.lru.getRemainingTTL(full);
+    if (this.main.peek(full) !== undefined) return this.main.getRemainingTTL(full);
+    return this.window?.getRemainingTTL(full) ?? 0;
   }
 
-  set(full: string, entry: CacheEntry<unknown>, now: number): void {
+  /** Returns whether the entry is now in L1 (false when too big, expired, or not admitted). */
+  set(full: string, entry: Entry, now: number): boolean {
     const ttl = entry.staleUntil - now;
-    if (ttl <= 0) return;
-    this.lru.set(full, entry, { ttl });
+    if (ttl <= 0) return false;
+    const prefix = this.prefixOf(full);
+    const size =
+      retainedEntryBytes(full, entry) + (this.budgets.isCapped(prefix.index) ? PrefixBudgets.ORDER_BYTES_PER_KEY : 0);
+    if (size > this.maxEntryBytes) {
+      // The value in L1, if any, is older than this one: it must not stay.
+      this.delete(full, 'size');
+      return false;
+    }
+    const sized: Entry = entry.size === size ? entry : { ...entry, size };
+    if (!this.window || !this.viaWindow[prefix.index] || this.main.peek(full, { allowStale: true }) !== undefined) {
+      this.main.set(full, sized, { ttl, size });
+    } else if (size > this.windowMaxBytes) {
+      this.offerToMain(full, sized, prefix);
+    } else {
+      this.window.set(full, sized, { ttl, size });
+    }
+    this.enforceBudgets();
+    return this.peek(full) === sized;
   }
 
   delete(full: string, reason: EvictionReason): boolean {
     this.deleteReason = reason;
     try {
-      return this.lru.delete(full);
+      return this.main.delete(full) || (this.window?.delete(full) ?? false);
     } finally {
       this.deleteReason = 'invalidated';
     }
@@ -73,30 +141,101 @@ export class L1MemoryTier {
   /** Drops everything, counting each entry as invalidated: used when this instance may have missed invalidations. */
   clear(): void {
     this.deleteReason = 'invalidated';
-    this.lru.clear();
+    this.main.clear();
+    this.window?.clear();
   }
 
   entries(prefixIndex: number): number {
     return this.entriesPerPrefix[prefixIndex] ?? 0;
   }
 
+  /** Accounted bytes a prefix holds, and its cap (Infinity when it has none). */
+  prefixBytes(prefixIndex: number): { bytes: number; cap: number } {
+    return { bytes: this.budgets.bytes(prefixIndex), cap: this.budgets.cap(prefixIndex) };
+  }
+
   get size(): number {
-    return this.lru.size;
+    return this.main.size + (this.window?.size ?? 0);
   }
 
   get bytes(): number {
-    return this.lru.calculatedSize;
+    return this.main.calculatedSize + (this.window?.calculatedSize ?? 0);
   }
 
-  private prefixOf(full: string) {
+  /** Whether a prefix's new keys pass through the admission window (TinyLFU) or enter directly (LRU). */
+  admissionOf(prefixIndex: number): L1Admission {
+    return this.window && this.viaWindow[prefixIndex] ? 'tinylfu' : 'lru';
+  }
+
+  /**
+   * A window evictee asks for a place in the main region. It gets one without a contest when
+   * there is room; otherwise it must beat the main region's LRU entry on estimated frequency.
+   */
+  private offerToMain(full: string, entry: Entry, prefix: RegisteredPrefix): void {
+    const ttl = entry.staleUntil - Date.now();
+    if (ttl <= 0) {
+      this.observer.eviction(prefix, 'l1', 'expired');
+      return;
+    }
+    const victim = this.mainVictim(entry.size);
+    if (victim !== undefined && this.frequency && !this.frequency.admit(full, victim)) {
+      this.observer.admission(prefix, 'rejected');
+      this.observer.eviction(prefix, 'l1', 'size');
+      return;
+    }
+    this.observer.admission(prefix, 'admitted');
+    this.main.set(full, entry, { ttl, size: entry.size });
+  }
+
+  private mainVictim(incomingBytes: number): string | undefined {
+    if (this.main.size < this.mainMaxEntries && this.main.calculatedSize + incomingBytes <= this.mainMaxBytes)
+      return undefined;
+    for (const key of this.main.rkeys()) return key;
+    return undefined;
+  }
+
+  private enforceBudgets(): void {
+    for (const index of this.budgets.capped) {
+      for (
+        let oldest = this.budgets.overflowing(index);
+        oldest !== undefined;
+        oldest = this.budgets.overflowing(index)
+      ) {
+        // A key the regions no longer hold cannot be evicted: drop it from the order so the loop ends.
+        if (!this.delete(oldest, 'size')) this.budgets.forget(index, oldest);
+      }
+    }
+  }
+
+  private prefixOf(full: string): RegisteredPrefix {
     const name = prefixNameOf(full);
     return (name && this.registry.find(name)) || this.registry.other;
   }
 
-  private onDispose(full: string, reason: LRUCache.DisposeReason): void {
-    if (reason === 'set') return; // replaced by a newer value of the same key: not an eviction
+  private onInsert(entry: Entry, full: string, reason: 'add' | 'update' | 'replace'): void {
+    if (reason === 'update') return; // the same value set again: nothing changed
+    const index = this.prefixOf(full).index;
+    if (reason === 'add') {
+      this.entriesPerPrefix[index]!++;
+      this.budgets.added(index, full, entry.size);
+    } else {
+      this.budgets.resized(index, entry.size);
+    }
+  }
+
+  private onDispose(entry: Entry, full: string, reason: LRUCache.DisposeReason, fromWindow: boolean): void {
     const prefix = this.prefixOf(full);
+    if (reason === 'set') {
+      // Replaced by a newer value of the same key: not an eviction.
+      this.budgets.resized(prefix.index, -entry.size);
+      return;
+    }
     this.entriesPerPrefix[prefix.index]!--;
+    this.budgets.removed(prefix.index, full, entry.size);
+    if (fromWindow && reason === 'evict') {
+      this.offerToMain(full, entry, prefix);
+      return;
+    }
     const mapped: EvictionReason = reason === 'evict' ? 'size' : reason === 'expire' ? 'expired' : this.deleteReason;
     this.observer.eviction(prefix, 'l1', mapped);
   }

@@ -1,4 +1,4 @@
-import type { PrefixRef } from './types.ts';
+import type { L1Admission, PrefixRef } from './types.ts';
 
 /** Per-prefix behaviour. The registry is the single source of these settings and of the `prefix` label. */
 export interface PrefixPolicy {
@@ -14,6 +14,10 @@ export interface PrefixPolicy {
   readonly l1: boolean;
   /** Serve a stale entry at once and refresh it in the background. */
   readonly staleWhileRevalidate: boolean;
+  /** How a new key enters L1: through the admission window and frequency filter (`tinylfu`, the default) or always (`lru`). */
+  readonly admission?: L1Admission;
+  /** At most this fraction of L1's bytes, in (0, 1]; absent or 1: no cap of its own. */
+  readonly l1ByteShare?: number;
 }
 
 export interface RegisteredPrefix extends PrefixRef, PrefixPolicy {}
@@ -54,6 +58,9 @@ export class PrefixRegistry {
     if (!(policy.freshMs > 0) || policy.graceMs < 0 || policy.jitter < 0 || policy.jitter > 1) {
       throw new Error(`cache prefix "${policy.name}": freshMs must be > 0, graceMs >= 0, jitter in [0, 1]`);
     }
+    const share = policy.l1ByteShare;
+    if (share !== undefined && !(share > 0 && share <= 1))
+      throw new Error(`cache prefix "${policy.name}": l1ByteShare must be in (0, 1]`);
     const registered: RegisteredPrefix = { ...policy, index: this.ordered.length };
     this.byName.set(policy.name, registered);
     this.ordered.push(registered);

@@ -580,9 +580,9 @@ export class TwoTierCache {
     if (!key.prefix.l1) return false;
     if (this.recent.invalidatedSince(key.full, startSeq) || !stampsAreCurrent(entry.tags)) return false;
     const t0 = performance.now();
-    this.l1.set(key.full, entry as CacheEntry<unknown>, Date.now());
+    const stored = this.l1.set(key.full, entry as CacheEntry<unknown>, Date.now());
     this.observer.operation(key.prefix, 'l1', 'set', (performance.now() - t0) / 1e3);
-    return true;
+    return stored;
   }
 
   private implicitTags(prefix: RegisteredPrefix): TagState[] {

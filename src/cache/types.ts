@@ -7,6 +7,10 @@ export type CacheOperation = 'get' | 'set' | 'delete';
 export type L2ErrorKind = 'timeout' | 'connection' | 'other';
 export type CircuitState = 'closed' | 'half-open' | 'open';
 export type InvalidationSource = 'local' | 'remote';
+/** How a new key enters L1: TinyLFU admission (window + frequency filter) or plain LRU (always). */
+export type L1Admission = 'tinylfu' | 'lru';
+/** A candidate leaving L1's admission window either replaces the main region's LRU entry or is dropped. */
+export type AdmissionResult = 'admitted' | 'rejected';
 
 export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -38,6 +42,8 @@ export interface LookupTrace {
 export interface CacheObserver {
   request(prefix: PrefixRef, tier: Tier, result: LookupResult): void;
   eviction(prefix: PrefixRef, tier: Tier, reason: EvictionReason): void;
+  /** An L1 admission decision (TinyLFU prefixes only). */
+  admission(prefix: PrefixRef, result: AdmissionResult): void;
   operation(prefix: PrefixRef, tier: Tier, op: CacheOperation, seconds: number): void;
   load(prefix: PrefixRef, ok: boolean, seconds: number): void;
   coalesced(prefix: PrefixRef): void;
@@ -53,6 +59,7 @@ export interface CacheObserver {
 export const noopObserver: CacheObserver = {
   request() {},
   eviction() {},
+  admission() {},
   operation() {},
   load() {},
   coalesced() {},
@@ -75,6 +82,7 @@ export function composeObserver(
   return {
     request: counting.request.bind(counting),
     eviction: counting.eviction.bind(counting),
+    admission: counting.admission.bind(counting),
     operation: counting.operation.bind(counting),
     load: counting.load.bind(counting),
     coalesced: counting.coalesced.bind(counting),

@@ -61,6 +61,10 @@ const schema = z.object({
   CACHE_L1_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
   CACHE_L1_MAX_BYTES: int(1024, 8 * 1024 ** 3).default(64 * 1024 * 1024),
   CACHE_L1_ENABLED: bool.default(true),
+  /** `tinylfu`: each prefix's own admission policy (W-TinyLFU by default); `lru`: plain LRU for every prefix. */
+  CACHE_L1_ADMISSION: z.enum(['tinylfu', 'lru']).default('tinylfu'),
+  /** `false` ignores the per-prefix byte shares of L1. */
+  CACHE_L1_PREFIX_BUDGETS: bool.default(true),
   CACHE_L2_TIMEOUT_MS: int(1, 60_000).default(100),
   CACHE_L2_BREAKER_FAILURES: int(1, 1_000).default(5),
   CACHE_L2_BREAKER_OPEN_MS: int(10, 600_000).default(1_000),

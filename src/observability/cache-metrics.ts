@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import {
+  type AdmissionResult,
   type CacheObserver,
   type CacheOperation,
   CIRCUIT_STATE_VALUE,
@@ -11,6 +12,7 @@ import {
   type PrefixRef,
   type Tier,
 } from '../cache/types.ts';
+import { AdmissionMetrics, type L1PrefixBytes } from './admission-metrics.ts';
 import { histogramChild } from './histogram-child.ts';
 import {
   EVICTION_REASONS,
@@ -35,7 +37,7 @@ const RESULT_INDEX: Record<LookupResult, number> = { hit: 0, miss: 1, stale: 2 }
 const REASON_INDEX: Record<EvictionReason, number> = { size: 0, expired: 1, invalidated: 2, evicted: 3 };
 const ALL_REASONS: EvictionReason[] = ['size', 'expired', 'invalidated', 'evicted'];
 
-export interface L1Gauges {
+export interface L1Gauges extends Partial<L1PrefixBytes> {
   entries(prefixIndex: number): number;
   readonly bytes: number;
 }
@@ -61,9 +63,11 @@ export class CacheMetrics implements CacheObserver {
   private readonly circuitGauge: Gauge;
   private l1: L1Gauges | undefined;
   private readonly prefixes: readonly PrefixRef[];
+  readonly admissions: AdmissionMetrics;
 
   constructor(registry: MetricsStore, prefixes: readonly PrefixRef[]) {
     this.prefixes = prefixes;
+    this.admissions = new AdmissionMetrics(registry, prefixes);
     const n = prefixes.length;
     this.requests = new Float64Array(n * 2 * 3);
     this.requestsReported = new Float64Array(n * 2 * 3);
@@ -181,6 +185,7 @@ export class CacheMetrics implements CacheObserver {
   /** Gives the gauges their source once the L1 tier exists (the tier reports to this observer, so it comes after). */
   attachL1(l1: L1Gauges): void {
     this.l1 = l1;
+    if (l1.prefixBytes) this.admissions.attach({ prefixBytes: l1.prefixBytes.bind(l1) });
   }
 
   request(prefix: PrefixRef, tier: Tier, result: LookupResult): void {
@@ -189,6 +194,10 @@ export class CacheMetrics implements CacheObserver {
 
   eviction(prefix: PrefixRef, tier: Tier, reason: EvictionReason): void {
     this.evictions[(prefix.index * 2 + TIER_INDEX[tier]) * 4 + REASON_INDEX[reason]]!++;
+  }
+
+  admission(prefix: PrefixRef, result: AdmissionResult): void {
+    this.admissions.record(prefix, result);
   }
 
   operation(prefix: PrefixRef, tier: Tier, op: CacheOperation, seconds: number): void {

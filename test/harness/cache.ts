@@ -1,6 +1,6 @@
 import { type CacheRuntime, createCache } from '../../src/cache/create-cache.ts';
 import { type PrefixPolicy, PrefixRegistry } from '../../src/cache/prefix-registry.ts';
-import { type CacheObserver, noopObserver } from '../../src/cache/types.ts';
+import { type CacheObserver, type L1Admission, noopObserver } from '../../src/cache/types.ts';
 import { parseSeeds, sharedClusterSeeds } from './redis.ts';
 import { testNamespace, waitFor } from './service.ts';
 
@@ -16,6 +16,8 @@ export interface TestCacheOptions {
   policies?: PrefixPolicy[];
   seeds?: string | false;
   maxEntries?: number;
+  /** L1 admission for every prefix; the tier's default (TinyLFU) when absent. */
+  admission?: L1Admission;
   observer?: CacheObserver;
   lockWaitMs?: number;
 }
@@ -32,7 +34,11 @@ export async function startTestCache(
     registry,
     observer: options.observer ?? noopObserver,
     log: silent,
-    l1: { maxEntries: options.maxEntries ?? 10_000, maxBytes: 64 * 1024 * 1024 },
+    l1: {
+      maxEntries: options.maxEntries ?? 10_000,
+      maxBytes: 64 * 1024 * 1024,
+      ...(options.admission ? { admission: options.admission } : {}),
+    },
     ...(seeds
       ? {
           redis: {
