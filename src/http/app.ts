@@ -10,7 +10,11 @@ import type { OrderService } from '../shop/order-service.ts';
 import { createShopApp, type ShopApp } from './app-env.ts';
 import { problemFor } from './error-mapping.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
+import { compression } from './middleware/compression.ts';
+import { cors } from './middleware/cors.ts';
+import { methodNotAllowed } from './middleware/method-not-allowed.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
+import { requestIds } from './middleware/request-id.ts';
 import { traceRequests } from './middleware/trace-requests.ts';
 import { problem, problemResponse } from './problem.ts';
 import { registerAdminCacheRoutes } from './routes/admin-cache-routes.ts';
@@ -28,6 +32,8 @@ export interface HttpDeps {
   readiness: () => Readiness;
   adminToken: string | undefined;
   maxBodyBytes: number;
+  /** Browser origins allowed cross-origin (CORS_ORIGINS); none when empty or absent. */
+  corsOrigins?: readonly string[];
   tracing: boolean;
   metrics?:
     | {
@@ -44,8 +50,13 @@ export interface HttpDeps {
 
 export function createHttpApp(deps: HttpDeps): ShopApp {
   const app = createShopApp();
+  app.use('*', requestIds());
+  const corsMiddleware = cors(deps.corsOrigins ?? []);
+  if (corsMiddleware) app.use('*', corsMiddleware);
   if (deps.tracing) app.use('*', traceRequests());
   app.use('*', observeRequests(deps.logger, deps.metrics?.http));
+  app.use('*', methodNotAllowed(app));
+  app.use('*', compression().middleware);
   // Only where a body is read: on GETs it would build a full Request object for nothing.
   app.on(
     ['POST', 'PUT', 'PATCH', 'DELETE'],
