@@ -13,7 +13,7 @@ export const MAX_PRICE = MAX_MONEY_AMOUNT;
 export const MAX_POPULAR = 50;
 
 const STAMP = '2026-01-05T09:30:00.000Z';
-const PRODUCT_EXAMPLE = {
+export const PRODUCT_EXAMPLE = {
   id: 42,
   sku: 'ROSE-RED-12',
   slug: 'twelve-red-roses',
@@ -26,7 +26,7 @@ const PRODUCT_EXAMPLE = {
   createdAt: STAMP,
   updatedAt: STAMP,
 };
-const CATEGORY_EXAMPLE = {
+export const CATEGORY_EXAMPLE = {
   slug: 'roses',
   name: 'Roses',
   description: 'Garden and long-stemmed roses.',
@@ -112,7 +112,7 @@ export const Category = z
 
 export const ProductPage = z
   .object({ items: z.array(Product), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
-  .openapi('ProductPage');
+  .openapi('ProductPage', { example: { items: [PRODUCT_EXAMPLE], page: 1, limit: 24, total: 1 } });
 
 const problemFields = {
   type: z

@@ -30,7 +30,15 @@ export function registerAdminCacheRoutes(
       security,
       summary: 'Per-prefix statistics and the state of each tier',
       responses: {
-        200: { ...jsonContent(z.record(z.string(), z.unknown()), 'Statistics'), headers: noStore },
+        200: {
+          ...jsonContent(
+            z.record(z.string(), z.unknown()).openapi({
+              example: { status: { l2: 'up' }, prefixes: { product: { freshMs: 300000 } }, counters: {} },
+            }),
+            'Statistics',
+          ),
+          headers: noStore,
+        },
         ...authProblems,
       },
     }),
@@ -62,7 +70,13 @@ export function registerAdminCacheRoutes(
       summary: 'Where a key is: in L1 (and for how long), in L2 (TTL, size, slot and node)',
       request: { query: CacheInspectQuery },
       responses: {
-        200: { ...jsonContent(z.record(z.string(), z.unknown()), 'The key in each tier'), headers: noStore },
+        200: {
+          ...jsonContent(
+            z.record(z.string(), z.unknown()).openapi({ example: { key: 'shop:product:42', l1: { present: true } } }),
+            'The key in each tier',
+          ),
+          headers: noStore,
+        },
         ...INVALID,
         ...authProblems,
       },
@@ -81,7 +95,12 @@ export function registerAdminCacheRoutes(
       request: { body: { ...jsonContent(CacheInvalidateBody, 'What to drop'), required: true } },
       responses: {
         200: {
-          ...jsonContent(z.object({ invalidated: z.record(z.string(), z.unknown()) }), 'Done'),
+          ...jsonContent(
+            z
+              .object({ invalidated: z.record(z.string(), z.unknown()) })
+              .openapi({ example: { invalidated: { keys: ['shop:product:42'], prefixes: [], tags: [] } } }),
+            'Done',
+          ),
           headers: noStore,
         },
         ...JSON_BODY,

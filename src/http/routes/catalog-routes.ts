@@ -7,9 +7,11 @@ import { hotGet } from '../app-env.ts';
 import { sendRead } from '../cached-response.ts';
 import { pageLinks, totalOf } from '../page-links.ts';
 import {
+  CATEGORY_EXAMPLE,
   Category,
   jsonContent,
   PopularQuery,
+  PRODUCT_EXAMPLE,
   Product,
   ProductIdParam,
   ProductPage,
@@ -61,7 +63,10 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       summary: 'All categories with their product counts',
       request: { headers: conditional },
       responses: {
-        200: ok(z.object({ items: z.array(Category) }).openapi('CategoryList'), 'Categories'),
+        200: ok(
+          z.object({ items: z.array(Category) }).openapi('CategoryList', { example: { items: [CATEGORY_EXAMPLE] } }),
+          'Categories',
+        ),
         304: notModified,
         ...ANY,
       },
@@ -132,7 +137,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         200: ok(
           z
             .object({ items: z.array(z.object({ product: Product, unitsSold: z.number().int() })) })
-            .openapi('PopularProducts'),
+            .openapi('PopularProducts', { example: { items: [{ product: PRODUCT_EXAMPLE, unitsSold: 17 }] } }),
           'Best sellers',
         ),
         304: notModified,
