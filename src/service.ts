@@ -153,6 +153,7 @@ export function createService(options: ServiceOptions): Service {
     readiness,
     adminToken: config.ADMIN_TOKEN,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    corsOrigins: config.CORS_ORIGINS,
     tracing,
     metrics:
       metricsRegistry && cacheMetrics

@@ -146,17 +146,23 @@ describe('orders API (over a real socket)', () => {
     expect(await read.json()).toEqual(order);
   });
 
-  it('merges repeated lines for one product into one', async () => {
+  it('refuses a productId on two lines (one line per product) and changes no stock', async () => {
     const p = await createProduct(shop, 5);
     const res = await placeOrder(shop, [
       { productId: p.id, quantity: 2 },
       { productId: p.id, quantity: 3 },
     ]);
-    expect(res.status).toBe(201);
-    const order = (await res.json()) as Order;
-    expect(order.items).toHaveLength(1);
-    expect(order.items[0]).toMatchObject({ productId: p.id, quantity: 5 });
-    expect(await stockOf(shop, p.id)).toBe(0);
+    const problem = await expectProblem(res, 400);
+    expect(problem.errors).toEqual([{ in: 'body', name: 'items', reason: 'one line per product' }]);
+    expect(await stockOf(shop, p.id)).toBe(5);
+  });
+
+  it('refuses (422) an order whose total would exceed the largest Money amount, and changes no stock', async () => {
+    // 1000 × 99,999.99 is under the per-line caps but over the 1,000,000.00 bound the document publishes.
+    const p = await createProduct(shop, 2_000, 9_999_999);
+    const problem = await expectProblem(await placeOrder(shop, [{ productId: p.id, quantity: 1_000 }]), 422);
+    expect(problem).toMatchObject({ type: '/problems/unprocessable', maxTotal: 100_000_000 });
+    expect(await stockOf(shop, p.id)).toBe(2_000);
   });
 
   it('refuses an order it cannot fill with 409 naming each short item, and changes no stock', async () => {

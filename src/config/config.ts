@@ -78,6 +78,22 @@ const schema = z.object({
   METRICS_PORT: int(0, 65535).default(0),
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** Browser origins allowed to call the API (comma-separated, exact `scheme://host[:port]`); unset: none. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const origins = (s ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      const bad = origins.filter((o) => !/^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(o));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `not an origin (scheme://host[:port]): ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return origins;
+    }),
   MAX_BODY_BYTES: int(256, 10 * 1024 * 1024).default(64 * 1024),
   /** A client must send its request headers within this (slow-header clients are cut, 408). */
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),

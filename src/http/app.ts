@@ -9,8 +9,12 @@ import type { OrderService } from '../shop/order-service.ts';
 import { createShopApp, type ShopApp } from './app-env.ts';
 import { problemFor } from './error-mapping.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
+import { compression } from './middleware/compression.ts';
+import { cors } from './middleware/cors.ts';
+import { methodNotAllowed } from './middleware/method-not-allowed.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
 import { closeAfterUnreadBody, limitBody } from './middleware/request-body.ts';
+import { requestIds } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { traceRequests } from './middleware/trace-requests.ts';
 import { problem, problemResponse } from './problem.ts';
@@ -29,6 +33,8 @@ export interface HttpDeps {
   readiness: () => Readiness;
   adminToken: string | undefined;
   maxBodyBytes: number;
+  /** Browser origins allowed cross-origin (CORS_ORIGINS); none when empty or absent. */
+  corsOrigins?: readonly string[];
   tracing: boolean;
   metrics?:
     | {
@@ -47,9 +53,14 @@ const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export function createHttpApp(deps: HttpDeps): ShopApp {
   const app = createShopApp();
+  app.use('*', requestIds());
+  const corsMiddleware = cors(deps.corsOrigins ?? []);
+  if (corsMiddleware) app.use('*', corsMiddleware);
   if (deps.tracing) app.use('*', traceRequests());
   app.use('*', observeRequests(deps.logger, deps.metrics?.http));
   app.use('*', securityHeaders());
+  app.use('*', methodNotAllowed(app));
+  app.use('*', compression().middleware);
   // Only where a body is read: on GETs it would build a full Request object for nothing.
   app.on(BODY_METHODS, '*', closeAfterUnreadBody());
   // Admin authentication comes before any body is read or measured.

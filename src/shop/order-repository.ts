@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './database.ts';
 import { IdempotencyMismatchError, InsufficientStockError, type StockShortage, UnprocessableError } from './errors.ts';
-import type { NewOrder, Order } from './types.ts';
+import { MAX_MONEY_AMOUNT, type NewOrder, type Order } from './types.ts';
 
 interface OrderRow {
   id: string;
@@ -110,6 +110,10 @@ export class OrderRepository {
         const currencies = new Set(products.map((p) => p.row!.currency));
         if (currencies.size > 1)
           throw new UnprocessableError('an order cannot mix currencies', { currencies: [...currencies] });
+        // Every line total and the total must fit the Money the API publishes (amount ≤ MAX_MONEY_AMOUNT).
+        const expected = products.reduce((sum, p) => sum + p.row!.price_minor * quantities.get(p.id)!, 0);
+        if (expected > MAX_MONEY_AMOUNT)
+          throw new UnprocessableError('the order total exceeds the largest amount', { maxTotal: MAX_MONEY_AMOUNT });
         const shortages: StockShortage[] = [];
         for (const { id, row } of products) {
           const requested = quantities.get(id)!;

@@ -1,5 +1,8 @@
 /** The shop's domain as its API shows it. Money is integer minor units with an ISO 4217 code. */
 
+/** The largest amount of money the API carries (minor units): prices, line totals and order totals alike. */
+export const MAX_MONEY_AMOUNT = 100_000_000;
+
 export interface Money {
   amount: number;
   currency: string;

@@ -30,6 +30,7 @@ export function observeRequests(logger: Logger, metrics: HttpMetrics | undefined
             route,
             status,
             durationMs: Math.round(seconds * 1e6) / 1e3,
+            requestId: c.var.requestId,
             ...(traceId ? { traceId } : {}),
           },
           'request',

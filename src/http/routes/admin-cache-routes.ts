@@ -6,11 +6,13 @@ import type { ShopApp } from '../app-env.ts';
 import { sent } from '../app-env.ts';
 import { sendJson } from '../json-response.ts';
 import { problem, problemResponse } from '../problem.ts';
-import { CacheInspectQuery, CacheInvalidateBody, jsonContent, problemContent } from '../schemas.ts';
+import { CacheInspectQuery, CacheInvalidateBody, jsonContent } from '../schemas.ts';
+import { ADMIN, ADMIN_SECURITY, ANY, headers, INVALID, JSON_BODY } from './contract.ts';
 
 const tags = ['admin'];
-const security = [{ adminToken: [] }];
-const authProblems = { 401: problemContent('No admin token'), 403: problemContent('Wrong admin token') };
+const security = ADMIN_SECURITY;
+const authProblems = { ...ADMIN, ...ANY };
+const noStore = headers('CacheControl');
 
 /** Cache administration: only reachable through the admin token, like every other write. */
 export function registerAdminCacheRoutes(
@@ -23,10 +25,22 @@ export function registerAdminCacheRoutes(
     createRoute({
       method: 'get',
       path: '/admin/cache/stats',
+      operationId: 'getCacheStats',
       tags,
       security,
       summary: 'Per-prefix statistics and the state of each tier',
-      responses: { 200: jsonContent(z.record(z.string(), z.unknown()), 'Statistics'), ...authProblems },
+      responses: {
+        200: {
+          ...jsonContent(
+            z.record(z.string(), z.unknown()).openapi({
+              example: { status: { l2: 'up' }, prefixes: { product: { freshMs: 300000 } }, counters: {} },
+            }),
+            'Statistics',
+          ),
+          headers: noStore,
+        },
+        ...authProblems,
+      },
     }),
     (c) => {
       const prefixes = Object.fromEntries(
@@ -50,13 +64,20 @@ export function registerAdminCacheRoutes(
     createRoute({
       method: 'get',
       path: '/admin/cache/inspect',
+      operationId: 'inspectCacheKey',
       tags,
       security,
       summary: 'Where a key is: in L1 (and for how long), in L2 (TTL, size, slot and node)',
       request: { query: CacheInspectQuery },
       responses: {
-        200: jsonContent(z.record(z.string(), z.unknown()), 'The key in each tier'),
-        400: problemContent('Invalid key'),
+        200: {
+          ...jsonContent(
+            z.record(z.string(), z.unknown()).openapi({ example: { key: 'shop:product:42', l1: { present: true } } }),
+            'The key in each tier',
+          ),
+          headers: noStore,
+        },
+        ...INVALID,
         ...authProblems,
       },
     }),
@@ -67,13 +88,22 @@ export function registerAdminCacheRoutes(
     createRoute({
       method: 'post',
       path: '/admin/cache/invalidate',
+      operationId: 'invalidateCache',
       tags,
       security,
       summary: 'Invalidate keys, whole prefixes or tags on every instance',
       request: { body: { ...jsonContent(CacheInvalidateBody, 'What to drop'), required: true } },
       responses: {
-        200: jsonContent(z.object({ invalidated: z.record(z.string(), z.unknown()) }), 'Done'),
-        400: problemContent('Invalid request'),
+        200: {
+          ...jsonContent(
+            z
+              .object({ invalidated: z.record(z.string(), z.unknown()) })
+              .openapi({ example: { invalidated: { keys: ['shop:product:42'], prefixes: [], tags: [] } } }),
+            'Done',
+          ),
+          headers: noStore,
+        },
+        ...JSON_BODY,
         ...authProblems,
       },
     }),

@@ -6,19 +6,23 @@ import { sendJson } from '../json-response.ts';
 import {
   Category,
   CategoryPatch,
+  ConflictProblem,
   jsonContent,
   NewCategory,
   NewProduct,
   Product,
   ProductIdParam,
   ProductPatch,
-  problemContent,
   SlugParam,
+  UnprocessableProblem,
 } from '../schemas.ts';
+import { ADMIN, ADMIN_SECURITY, ANY, headers, INVALID, JSON_BODY, problem } from './contract.ts';
 
 const tags = ['admin'];
-const security = [{ adminToken: [] }];
-const authProblems = { 401: problemContent('No admin token'), 403: problemContent('Wrong admin token') };
+const security = ADMIN_SECURITY;
+const authProblems = { ...ADMIN, ...ANY };
+const written = headers('CacheControl');
+const noContent = { description: 'Deleted', headers: headers() };
 
 /** Catalogue administration. Each write returns after the cache has dropped what it changed, on every instance. */
 export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService): void {
@@ -26,15 +30,16 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
     createRoute({
       method: 'post',
       path: '/admin/products',
+      operationId: 'createProduct',
       tags,
       security,
       summary: 'Create a product',
       request: { body: { ...jsonContent(NewProduct, 'The product'), required: true } },
       responses: {
-        201: jsonContent(Product, 'Created'),
-        400: problemContent('Invalid product'),
-        409: problemContent('SKU or slug taken'),
-        422: problemContent('Unknown category'),
+        201: { ...jsonContent(Product, 'Created'), headers: written },
+        ...JSON_BODY,
+        409: problem('SKU or slug taken', ConflictProblem),
+        422: problem('Unknown category', UnprocessableProblem),
         ...authProblems,
       },
     }),
@@ -45,15 +50,16 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
     createRoute({
       method: 'patch',
       path: '/admin/products/{id}',
+      operationId: 'updateProduct',
       tags,
       security,
       summary: 'Change price, stock, name, description, category or attributes',
       request: { params: ProductIdParam, body: { ...jsonContent(ProductPatch, 'Fields to change'), required: true } },
       responses: {
-        200: jsonContent(Product, 'Updated'),
-        400: problemContent('Invalid change'),
-        404: problemContent('No such product'),
-        422: problemContent('Unknown category'),
+        200: { ...jsonContent(Product, 'Updated'), headers: written },
+        ...JSON_BODY,
+        404: problem('No such product'),
+        422: problem('Unknown category', UnprocessableProblem),
         ...authProblems,
       },
     }),
@@ -64,11 +70,12 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
     createRoute({
       method: 'delete',
       path: '/admin/products/{id}',
+      operationId: 'deleteProduct',
       tags,
       security,
       summary: 'Delete a product',
       request: { params: ProductIdParam },
-      responses: { 204: { description: 'Deleted' }, 404: problemContent('No such product'), ...authProblems },
+      responses: { 204: noContent, ...INVALID, 404: problem('No such product'), ...authProblems },
     }),
     async (c) => {
       await catalog.deleteProduct(c.req.valid('param').id);
@@ -80,14 +87,15 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
     createRoute({
       method: 'post',
       path: '/admin/categories',
+      operationId: 'createCategory',
       tags,
       security,
       summary: 'Create a category',
       request: { body: { ...jsonContent(NewCategory, 'The category'), required: true } },
       responses: {
-        201: jsonContent(Category, 'Created'),
-        400: problemContent('Invalid category'),
-        409: problemContent('Slug taken'),
+        201: { ...jsonContent(Category, 'Created'), headers: written },
+        ...JSON_BODY,
+        409: problem('Slug taken', ConflictProblem),
         ...authProblems,
       },
     }),
@@ -98,14 +106,15 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
     createRoute({
       method: 'patch',
       path: '/admin/categories/{slug}',
+      operationId: 'updateCategory',
       tags,
       security,
       summary: 'Rename or describe a category',
       request: { params: SlugParam, body: { ...jsonContent(CategoryPatch, 'Fields to change'), required: true } },
       responses: {
-        200: jsonContent(Category, 'Updated'),
-        400: problemContent('Invalid change'),
-        404: problemContent('No such category'),
+        200: { ...jsonContent(Category, 'Updated'), headers: written },
+        ...JSON_BODY,
+        404: problem('No such category'),
         ...authProblems,
       },
     }),
@@ -116,14 +125,16 @@ export function registerAdminCatalogRoutes(app: ShopApp, catalog: CatalogService
     createRoute({
       method: 'delete',
       path: '/admin/categories/{slug}',
+      operationId: 'deleteCategory',
       tags,
       security,
       summary: 'Delete an empty category',
       request: { params: SlugParam },
       responses: {
-        204: { description: 'Deleted' },
-        404: problemContent('No such category'),
-        409: problemContent('Category still has products'),
+        204: noContent,
+        ...INVALID,
+        404: problem('No such category'),
+        409: problem('Category still has products (`productCount`)', ConflictProblem),
         ...authProblems,
       },
     }),

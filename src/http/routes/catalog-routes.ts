@@ -1,19 +1,24 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { CatalogService } from '../../shop/catalog-service.ts';
+import type { Context } from 'hono';
+import type { CachedRead, CatalogService } from '../../shop/catalog-service.ts';
+import type { ProductQuery as ParsedProductQuery } from '../../shop/types.ts';
 import type { ShopApp } from '../app-env.ts';
 import { hotGet } from '../app-env.ts';
 import { sendRead } from '../cached-response.ts';
+import { pageLinks, totalOf } from '../page-links.ts';
 import {
+  CATEGORY_EXAMPLE,
   Category,
   jsonContent,
   PopularQuery,
+  PRODUCT_EXAMPLE,
   Product,
   ProductIdParam,
   ProductPage,
   ProductQuery,
-  problemContent,
   SlugParam,
 } from '../schemas.ts';
+import { ANY, headers, INVALID, PUBLIC_SECURITY, problem } from './contract.ts';
 
 /**
  * Cache-Control per route: short browser/CDN freshness with revalidation by ETag, because
@@ -27,6 +32,24 @@ export const CACHE_CONTROL = {
 } as const;
 
 const tags = ['catalogue'];
+const security = PUBLIC_SECURITY;
+const conditional = z.object({
+  'if-none-match': z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({
+      param: { name: 'if-none-match', in: 'header' },
+      description: 'An ETag from an earlier answer: 304 when it still holds.',
+      example: '"a1B2c3"',
+    }),
+});
+const cached = headers('ETag', 'CacheControl', 'CacheStatus');
+const ok = <T extends z.ZodType>(schema: T, description: string, extra = cached) => ({
+  ...jsonContent(schema, description),
+  headers: extra,
+});
+const notModified = { description: 'Not modified: the If-None-Match ETag still holds', headers: cached };
 
 export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): void {
   hotGet(
@@ -34,11 +57,18 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
     createRoute({
       method: 'get',
       path: '/api/categories',
+      operationId: 'listCategories',
       tags,
+      security,
       summary: 'All categories with their product counts',
+      request: { headers: conditional },
       responses: {
-        200: jsonContent(z.object({ items: z.array(Category) }), 'Categories'),
-        304: { description: 'Not modified' },
+        200: ok(
+          z.object({ items: z.array(Category) }).openapi('CategoryList', { example: { items: [CATEGORY_EXAMPLE] } }),
+          'Categories',
+        ),
+        304: notModified,
+        ...ANY,
       },
     }),
     (c) => sendRead(c, catalog.categories(), CACHE_CONTROL.categories, ''),
@@ -49,14 +79,17 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
     createRoute({
       method: 'get',
       path: '/api/categories/{slug}',
+      operationId: 'getCategory',
       tags,
+      security,
       summary: 'One category with its product count',
-      request: { params: SlugParam },
+      request: { params: SlugParam, headers: conditional },
       responses: {
-        200: jsonContent(Category, 'The category'),
-        304: { description: 'Not modified' },
-        400: problemContent('Invalid slug'),
-        404: problemContent('No such category'),
+        200: ok(Category, 'The category'),
+        304: notModified,
+        ...INVALID,
+        404: { ...problem('No such category'), headers: headers('CacheStatus') },
+        ...ANY,
       },
     }),
     (c, { param: { slug } }) =>
@@ -68,16 +101,25 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
     createRoute({
       method: 'get',
       path: '/api/products',
+      operationId: 'listProducts',
       tags,
+      security,
       summary: 'Catalogue pages and search',
-      request: { query: ProductQuery },
+      description:
+        'Filters, search and paging. Unknown query parameters are ignored (and never part of a cache key). The Link header names the first, previous, next and last pages.',
+      request: { query: ProductQuery, headers: conditional },
       responses: {
-        200: jsonContent(ProductPage, 'A page of products'),
-        304: { description: 'Not modified' },
-        400: problemContent('Invalid query'),
+        200: ok(ProductPage, 'A page of products', headers('ETag', 'CacheControl', 'CacheStatus', 'Link')),
+        304: notModified,
+        ...INVALID,
+        ...ANY,
       },
     }),
-    (c, { query }) => sendRead(c, catalog.products(query), CACHE_CONTROL.catalog, ''),
+    (c, { query }) => {
+      const read = catalog.products(query);
+      if (read instanceof Promise) return read.then((r) => sendPage(c, r, query));
+      return sendPage(c, read, query);
+    },
   );
 
   // Registered before /api/products/{id} so "popular" is never read as an id.
@@ -86,16 +128,21 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
     createRoute({
       method: 'get',
       path: '/api/products/popular',
+      operationId: 'listPopularProducts',
       tags,
+      security,
       summary: 'Best sellers, by units sold in placed orders',
-      request: { query: PopularQuery },
+      request: { query: PopularQuery, headers: conditional },
       responses: {
-        200: jsonContent(
-          z.object({ items: z.array(z.object({ product: Product, unitsSold: z.number().int() })) }),
+        200: ok(
+          z
+            .object({ items: z.array(z.object({ product: Product, unitsSold: z.number().int() })) })
+            .openapi('PopularProducts', { example: { items: [{ product: PRODUCT_EXAMPLE, unitsSold: 17 }] } }),
           'Best sellers',
         ),
-        304: { description: 'Not modified' },
-        400: problemContent('Invalid query'),
+        304: notModified,
+        ...INVALID,
+        ...ANY,
       },
     }),
     (c, { query }) => sendRead(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
@@ -106,16 +153,26 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
     createRoute({
       method: 'get',
       path: '/api/products/{id}',
+      operationId: 'getProduct',
       tags,
+      security,
       summary: 'One product',
-      request: { params: ProductIdParam },
+      request: { params: ProductIdParam, headers: conditional },
       responses: {
-        200: jsonContent(Product, 'The product'),
-        304: { description: 'Not modified' },
-        400: problemContent('Not an id'),
-        404: problemContent('No such product'),
+        200: ok(Product, 'The product'),
+        304: notModified,
+        ...INVALID,
+        404: { ...problem('No such product'), headers: headers('CacheStatus') },
+        ...ANY,
       },
     }),
     (c, { param: { id } }) => sendRead(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
   );
+}
+
+/** A catalogue page with its Link header (from the page's own total, so it is as fresh as the page). */
+function sendPage(c: Context, read: CachedRead, query: ParsedProductQuery): Response | Promise<Response> {
+  const total = read.value ? totalOf(read.value.json) : undefined;
+  if (total !== undefined) c.header('link', pageLinks(c.req.path, query, total));
+  return sendRead(c, read, CACHE_CONTROL.catalog, '');
 }

@@ -2,6 +2,7 @@ import type { MetricsRegistry } from '../../observability/metrics-registry.ts';
 import type { ShopApp } from '../app-env.ts';
 import { bearerTokenOf, tokenMatcher } from '../bearer-token.ts';
 import { problem, problemResponse } from '../problem.ts';
+import { registerContractComponents } from './contract.ts';
 
 export type DependencyState = { status: 'up' | 'down' | 'degraded' | 'disabled'; [detail: string]: unknown };
 
@@ -26,10 +27,17 @@ export function registerOpsRoutes(app: ShopApp, readiness: () => Readiness): voi
       title: 'Flower shop API',
       version: '1.0.0',
       description:
-        'Catalogue, categories, search, stock and orders of an online flower shop. Errors are application/problem+json (RFC 9457).',
+        'Catalogue, categories, search, stock and orders of an online flower shop. Errors are application/problem+json (RFC 9457). Every answer carries X-Request-Id. A known path with a method it does not have answers 405 with Allow (components/responses/MethodNotAllowed). Large cached JSON answers are compressed (br, gzip) when Accept-Encoding allows.',
+      license: { name: 'Proprietary', url: 'https://example.org/flower-shop/license' },
     },
+    servers: [{ url: '/', description: 'The host that serves this document' }],
+    tags: [
+      { name: 'catalogue', description: 'Categories, products, search and best sellers: cached, with ETags' },
+      { name: 'orders', description: 'Placing and reading orders' },
+      { name: 'admin', description: 'Catalogue and cache administration (bearer token)' },
+    ],
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });
+  registerContractComponents(app);
 }
 
 /** /metrics, on the API port or a port of its own, optionally behind a bearer token. */

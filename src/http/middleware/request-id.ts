@@ -1,0 +1,21 @@
+import type { MiddlewareHandler } from 'hono';
+// For its ContextVariableMap declaration: `c.var.requestId` is a string everywhere.
+import type {} from 'hono/request-id';
+
+/** 1 to 128 of `A-Z a-z 0-9 - _ . :`: enough for UUIDs, ULIDs and trace ids, nothing that reshapes a log line. */
+const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * `X-Request-Id` on every response and in the request's log line (`c.var.requestId`): the
+ * client's own when well-formed, a random UUID otherwise. Set before the handler runs, so error
+ * and 404 answers carry it too.
+ */
+export function requestIds(): MiddlewareHandler {
+  return (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given !== undefined && WELL_FORMED.test(given) ? given : crypto.randomUUID();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    return next();
+  };
+}
