@@ -74,6 +74,8 @@ const schema = z.object({
   METRICS_PORT: int(0, 65535).default(0),
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** The live cache console at /console (history sampling, hot-key sketch); `false` to measure it off. */
+  CONSOLE_ENABLED: bool.default(true),
   MAX_BODY_BYTES: int(256, 10 * 1024 * 1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
 });
