@@ -14,6 +14,8 @@ export interface ChartDef {
   title: string;
   unit: Unit;
   log?: boolean;
+  /** Leave out series that were zero for the whole window (many prefixes, few of them evicting). */
+  hideIdle?: boolean;
   pick(names: string[], meta: ConsoleMeta): PickedSeries[];
 }
 
@@ -59,18 +61,26 @@ export const CHARTS: ChartDef[] = [
     id: 'evictions',
     title: 'Evictions by tier and prefix /s',
     unit: 'rate',
+    hideIdle: true,
     pick: (names) => matching(names, /^evictions\.(l[12])\.([^.]+)$/, (m) => `${m[1]} ${m[2]}`),
   },
   {
-    id: 'latency',
-    title: 'Cache latency p50 / p99 by tier and operation',
+    id: 'latency-get',
+    title: 'Cache get latency p50 / p99 by tier',
     unit: 'seconds',
     log: true,
     pick: (names) =>
-      matching(names, /^latency\.(l[12])\.(get|set|delete)\.(p50|p99)$/, (m) => `${m[1]} ${m[2]} ${m[3]}`).map((s) => ({
+      matching(names, /^latency\.(l[12])\.get\.(p50|p99)$/, (m) => `${m[1]} get ${m[2]}`).map((s) => ({
         ...s,
         dash: s.name.endsWith('p50'),
       })),
+  },
+  {
+    id: 'latency-write',
+    title: 'Cache set / delete latency p99 by tier',
+    unit: 'seconds',
+    log: true,
+    pick: (names) => matching(names, /^latency\.(l[12])\.(set|delete)\.p99$/, (m) => `${m[1]} ${m[2]} p99`),
   },
   {
     id: 'l1-size',
@@ -140,6 +150,7 @@ export const CHARTS: ChartDef[] = [
     id: 'http-rps',
     title: 'HTTP requests /s by route',
     unit: 'rate',
+    hideIdle: true,
     pick: (names) => matching(names, /^http\.rps\.(.+)$/, (m) => m[1]!),
   },
   {

@@ -33,6 +33,11 @@ function format(unit: Unit, v: number | null): string {
   }
 }
 
+function clock(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
+}
+
 function themeColor(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
@@ -61,6 +66,10 @@ export class ChartView {
 
   update(store: SeriesStore, meta: ConsoleMeta): void {
     this.picked = this.def.pick(store.names(), meta);
+    if (this.def.hideIdle) {
+      const busy = this.picked.filter((p) => store.series.get(p.name)?.some((v) => v !== null && v !== 0));
+      this.picked = busy.length > 0 ? busy : this.picked.slice(0, 1);
+    }
     // A chart whose metric this build does not export (or no route yet) stays out of the way.
     this.root.hidden = this.picked.length === 0;
     if (this.picked.length === 0) return;
@@ -75,6 +84,8 @@ export class ChartView {
       this.rebuild();
     }
     this.plot!.setData([x, ...ys] as uPlot.AlignedData);
+    // With the pointer elsewhere the legend shows the newest values rather than dashes.
+    if (this.plot!.cursor.left === undefined || this.plot!.cursor.left < 0) this.plot!.setLegend({ idx: x.length - 1 });
     let points = 0;
     for (const y of ys) for (const v of y) if (v !== null) points++;
     this.root.dataset['points'] = String(points);
@@ -115,9 +126,20 @@ export class ChartView {
                   ? { distr: 3 }
                   : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
         },
-        axes: [{ ...axis }, { ...axis, size: 62, values: (_u, ticks) => ticks.map((v) => format(unit, v)) }],
+        axes: [
+          { ...axis, space: 70, values: (_u, ticks) => ticks.map(clock) },
+          {
+            ...axis,
+            size: 66,
+            // On a log scale only the decades are labelled; the minor grid lines between them stay bare.
+            values: (_u, ticks) =>
+              ticks.map((v) =>
+                this.def.log && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) > 1e-9 ? '' : format(unit, v),
+              ),
+          },
+        ],
         series: [
-          {},
+          { label: 'at', value: (_u: uPlot, v: number | null) => (v === null ? '–' : clock(v)) },
           ...this.picked.map((p, i) => ({
             label: shortLabel(p.label),
             stroke: PALETTE[i % PALETTE.length]!,

@@ -139,8 +139,8 @@ export function renderEvictions(table: HTMLTableElement, store: SeriesStore, met
       {},
       el('td', {}, prefix),
       ...REASONS.map(([tier, reason]) => {
-        const n = store.sumLast(`evictions.${tier}.${prefix}.${reason}`, 60, interval);
-        return el('td', { class: n > 0 ? 'num hot' : 'num' }, formatNumber(Math.round(n)));
+        const n = Math.round(store.sumLast(`evictions.${tier}.${prefix}.${reason}`, 60, interval));
+        return el('td', { class: n > 0 ? 'num hot' : 'num' }, formatNumber(n));
       }),
     ),
   );

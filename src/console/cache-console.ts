@@ -81,10 +81,10 @@ export class CacheConsole {
   /** Takes one sample now (the timer's work; tests call it to step time themselves). */
   async sample(at = Date.now()): Promise<void> {
     const readings = await readRegistry(this.options.registry);
-    const oldest = this.readings[0];
     this.readings.push({ at, readings });
     if (this.readings.length > this.windowSamples + 1) this.readings.shift();
-    if (!oldest || at <= oldest.at) return;
+    const oldest = this.readings[0]!;
+    if (at <= oldest.at) return;
     const values = deriveSample(readings, oldest.readings, (at - oldest.at) / 1_000);
     this.history.push(at, values);
     this.streams.broadcast('sample', { t: at, v: Object.fromEntries(values) });

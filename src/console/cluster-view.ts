@@ -1,4 +1,4 @@
-import type { Cluster } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { withTimeout } from '../cache/with-timeout.ts';
 import { parseClusterNodes } from '../redis-cluster/cluster-nodes.ts';
 
@@ -22,7 +22,7 @@ export interface ClusterView {
   error?: string;
 }
 
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 1_000;
 
 /**
  * The Redis Cluster as this instance sees it: the topology from CLUSTER NODES (asked of the first
@@ -49,6 +49,10 @@ export class ClusterViewer {
       clients.map(async (client) => {
         const address = `${client.options.host}:${client.options.port}`;
         const t0 = performance.now();
+        if (client.status !== 'ready') {
+          pings.set(address, undefined);
+          return;
+        }
         try {
           await withTimeout(client.ping(), TIMEOUT_MS);
           pings.set(address, performance.now() - t0);
@@ -68,6 +72,12 @@ export class ClusterViewer {
         error = e instanceof Error ? e.message : String(e);
       }
     }
+    // Nodes the client holds no open connection to (replicas: the cache reads masters only) get one of their own.
+    await Promise.all(
+      topology
+        .filter((n) => pings.get(`${n.host}:${n.port}`) === undefined)
+        .map(async (n) => pings.set(`${n.host}:${n.port}`, await probe(n.host, n.port))),
+    );
     const byId = new Map(topology.map((n) => [n.nodeId, `${n.host}:${n.port}`]));
     const nodes: ClusterNodeView[] = topology.map((n) => {
       const address = `${n.host}:${n.port}`;
@@ -99,5 +109,30 @@ export class ClusterViewer {
     }
     nodes.sort((a, b) => (a.role === b.role ? a.address.localeCompare(b.address) : a.role === 'master' ? -1 : 1));
     return { status: this.redis.status, nodes, ...(error && topology.length === 0 ? { error } : {}) };
+  }
+}
+
+/** A PING over a connection of its own, closed at once: bounded by the timeout, never retried. */
+async function probe(host: string, port: number): Promise<number | undefined> {
+  const client = new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    connectTimeout: TIMEOUT_MS,
+    commandTimeout: TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  const t0 = performance.now();
+  try {
+    await withTimeout(client.connect(), TIMEOUT_MS);
+    await withTimeout(client.ping(), TIMEOUT_MS);
+    return performance.now() - t0;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
   }
 }

@@ -27,7 +27,7 @@ interface MetricValue {
  */
 const COUNTERS: Record<string, (l: Labels) => string | undefined> = {
   cache_requests_total: (l) => `req|${l.tier}|${l.prefix}|${l.result}`,
-  cache_evictions_total: (l) => `evict|${l.tier}|${l.reason}|${l.prefix}`,
+  cache_evictions_total: (l) => `evict|${l.tier}|${l.prefix}|${l.reason}`,
   cache_loads_total: (l) => `loads|${l.result}`,
   cache_coalesced_requests_total: () => 'coalesced',
   cache_lock_takeovers_total: () => 'lock_takeovers',
