@@ -5,6 +5,8 @@ import { PrefixRegistry } from './cache/prefix-registry.ts';
 import type { TwoTierCache } from './cache/two-tier-cache.ts';
 import { type CacheObserver, composeObserver, noopObserver } from './cache/types.ts';
 import type { Config } from './config/config.ts';
+import { CacheConsole } from './console/cache-console.ts';
+import { ClusterViewer } from './console/cluster-view.ts';
 import { createHttpApp } from './http/app.ts';
 import type { ShopApp } from './http/app-env.ts';
 import type { DependencyState, Readiness } from './http/routes/ops-routes.ts';
@@ -41,6 +43,8 @@ export interface Service {
   readonly cache: TwoTierCache;
   readonly catalog: CatalogService;
   readonly metrics: MetricsRegistry | undefined;
+  /** The live console's history and hot keys (undefined when CONSOLE_ENABLED=false or metrics are off). */
+  readonly console: CacheConsole | undefined;
   readonly redis: Cluster | undefined;
   readonly instanceId: string;
   readiness(): Readiness;
@@ -71,7 +75,19 @@ export function createService(options: ServiceOptions): Service {
   const cacheMetrics = metricsRegistry ? new CacheMetrics(metricsRegistry.registry, registry.labels()) : undefined;
   const tracing = options.tracing ?? false;
   const counting: CacheObserver = cacheMetrics ?? noopObserver;
-  const observer = tracing ? composeObserver(counting, new CacheTracing()) : counting;
+  // The console reads its history from the metrics registry, so it exists only alongside it.
+  const cacheConsole =
+    metricsRegistry && config.CONSOLE_ENABLED
+      ? new CacheConsole({
+          registry: metricsRegistry.registry,
+          prefixes: registry.labels(),
+          l1Bounds: { maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
+        })
+      : undefined;
+  const observer =
+    tracing || cacheConsole
+      ? composeObserver(counting, tracing ? new CacheTracing() : counting, cacheConsole?.hotKeys ?? counting)
+      : counting;
 
   const runtime = createCache({
     registry,
@@ -165,8 +181,12 @@ export function createService(options: ServiceOptions): Service {
             token: config.METRICS_TOKEN,
           }
         : undefined,
+    console: cacheConsole
+      ? { console: cacheConsole, cluster: redis ? new ClusterViewer(redis) : undefined }
+      : undefined,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
+  cacheConsole?.start();
 
   return {
     app,
@@ -174,6 +194,7 @@ export function createService(options: ServiceOptions): Service {
     cache,
     catalog,
     metrics: metricsRegistry,
+    console: cacheConsole,
     redis,
     instanceId,
     readiness,
@@ -182,6 +203,7 @@ export function createService(options: ServiceOptions): Service {
     },
     async close() {
       draining = true;
+      cacheConsole?.stop();
       await runtime.close();
       if (db.open) db.close();
     },

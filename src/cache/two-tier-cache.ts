@@ -151,6 +151,7 @@ export class TwoTierCache {
    */
   get<T>(key: CacheKey, loader: () => Promise<T>, options?: LoadOptions): Lookup<T> | Promise<Lookup<T>> {
     const prefix = key.prefix;
+    this.observer.keyLookup(prefix, key.full);
     let fallback: CacheEntry<T> | undefined;
     let l1Stale = false;
     if (prefix.l1) {

@@ -50,6 +50,8 @@ export interface CacheObserver {
   invalidation(prefix: PrefixRef, source: InvalidationSource): void;
   l2Error(op: string, kind: L2ErrorKind): void;
   circuit(state: CircuitState): void;
+  /** A lookup of one key began (for the console's hot-key sketch). Called on every lookup: sample, do not store. */
+  keyLookup(prefix: PrefixRef, key: string): void;
   /** Returns undefined when the current request is not traced, which keeps untraced lookups free. */
   startLookup(prefix: PrefixRef, key: string): LookupTrace | undefined;
   /** Wraps the loader so it shows as a child of the lookup. */
@@ -66,6 +68,7 @@ export const noopObserver: CacheObserver = {
   invalidation() {},
   l2Error() {},
   circuit() {},
+  keyLookup() {},
   startLookup() {
     return undefined;
   },
@@ -74,10 +77,14 @@ export const noopObserver: CacheObserver = {
   },
 };
 
-/** Counting from one observer, tracing from another, with no per-call indirection beyond a bound method. */
+/**
+ * Counting from one observer, tracing from another (or the same), hot keys from a third, with no
+ * per-call indirection beyond a bound method.
+ */
 export function composeObserver(
   counting: CacheObserver,
-  tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'>,
+  tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'> = counting,
+  keys: Pick<CacheObserver, 'keyLookup'> = counting,
 ): CacheObserver {
   return {
     request: counting.request.bind(counting),
@@ -89,6 +96,7 @@ export function composeObserver(
     invalidation: counting.invalidation.bind(counting),
     l2Error: counting.l2Error.bind(counting),
     circuit: counting.circuit.bind(counting),
+    keyLookup: keys.keyLookup.bind(keys),
     startLookup: tracing.startLookup.bind(tracing),
     traceLoad: tracing.traceLoad.bind(tracing),
   };

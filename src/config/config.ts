@@ -94,6 +94,8 @@ const schema = z.object({
       }
       return origins;
     }),
+  /** The live cache console at /console (history sampling, hot-key sketch); `false` to measure it off. */
+  CONSOLE_ENABLED: bool.default(true),
   MAX_BODY_BYTES: int(256, 10 * 1024 * 1024).default(64 * 1024),
   /** A client must send its request headers within this (slow-header clients are cut, 408). */
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),

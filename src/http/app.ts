@@ -21,6 +21,7 @@ import { problem, problemResponse } from './problem.ts';
 import { registerAdminCacheRoutes } from './routes/admin-cache-routes.ts';
 import { registerAdminCatalogRoutes } from './routes/admin-catalog-routes.ts';
 import { registerCatalogRoutes } from './routes/catalog-routes.ts';
+import { type ConsoleDeps, registerConsoleRoutes, registerHotKeysRoute } from './routes/console-routes.ts';
 import { type Readiness, registerMetricsRoute, registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerOrderRoutes } from './routes/order-routes.ts';
 
@@ -45,6 +46,8 @@ export interface HttpDeps {
         token: string | undefined;
       }
     | undefined;
+  /** The live cache console (GET /console), when enabled. */
+  console?: Omit<ConsoleDeps, 'cache' | 'metricsToken'> | undefined;
   /** Extra routes mounted before the 404 handler (the benchmark's bare route). */
   extraRoutes?: (app: ShopApp) => void;
 }
@@ -71,9 +74,13 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   if (deps.metrics?.servedOnApiPort) registerMetricsRoute(app, deps.metrics.registry, deps.metrics.token);
   registerCatalogRoutes(app, deps.catalog);
   registerOrderRoutes(app, deps.orders);
+  if (deps.console) {
+    registerConsoleRoutes(app, { ...deps.console, cache: deps.cache, metricsToken: deps.metrics?.token });
+  }
   if (deps.adminToken) {
     registerAdminCatalogRoutes(app, deps.catalog);
     registerAdminCacheRoutes(app, deps.cache, deps.registry, deps.metrics?.cache);
+    if (deps.console) registerHotKeysRoute(app, deps.console.console);
   }
   deps.extraRoutes?.(app);
 

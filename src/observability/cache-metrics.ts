@@ -225,6 +225,8 @@ export class CacheMetrics implements CacheObserver {
     this.circuitGauge.set(CIRCUIT_STATE_VALUE[state]);
   }
 
+  keyLookup(): void {}
+
   startLookup(): undefined {
     return undefined;
   }

@@ -14,8 +14,8 @@ declare module 'vitest' {
  * cluster instead (e.g. one from scripts/start-redis-cluster.ts).
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  // Tests spawn the compiled service, as `npm start` runs it: build first (incremental, ~1 s when unchanged).
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // Tests spawn the compiled service, as `npm start` runs it: build first (incremental tsc and the console bundle).
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   const external = process.env['REDIS_CLUSTER_NODES'];
   if (external !== undefined && external !== '') {
     project.provide('redisClusterNodes', external);
