@@ -11,6 +11,7 @@ import {
   type PrefixRef,
   type Tier,
 } from '../cache/types.ts';
+import { CacheSemanticsMetrics } from './cache-semantics-metrics.ts';
 import { histogramChild } from './histogram-child.ts';
 import {
   EVICTION_REASONS,
@@ -61,6 +62,7 @@ export class CacheMetrics implements CacheObserver {
   private readonly circuitGauge: Gauge;
   private l1: L1Gauges | undefined;
   private readonly prefixes: readonly PrefixRef[];
+  readonly semantics: CacheSemanticsMetrics;
 
   constructor(registry: MetricsStore, prefixes: readonly PrefixRef[]) {
     this.prefixes = prefixes;
@@ -176,6 +178,7 @@ export class CacheMetrics implements CacheObserver {
       registers,
     });
     this.circuitGauge.set(0);
+    this.semantics = new CacheSemanticsMetrics(registry, prefixes);
   }
 
   /** Gives the gauges their source once the L1 tier exists (the tier reports to this observer, so it comes after). */
