@@ -106,6 +106,10 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
         log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
         cache.handleGap();
       },
+      onSilence: () => {
+        log.warn('invalidation bus silent: L1 dropped until the heartbeat comes back');
+        cache.handleGap();
+      },
       onError: (error) => log.warn('invalidation bus error', { err: error }),
     });
     cache.attachBus(bus);

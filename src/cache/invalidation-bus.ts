@@ -33,6 +33,8 @@ export interface InvalidationBusOptions {
    * the cache must then assume its L1 is stale.
    */
   onGap: () => void;
+  /** The heartbeat stopped coming back: messages may be being lost now. */
+  onSilence?: () => void;
   onError: (error: unknown) => void;
 }
 
@@ -110,7 +112,12 @@ export class InvalidationBus {
 
   private beat(): void {
     const silentFor = Date.now() - this.lastHeartbeatAt;
-    if (silentFor > this.options.heartbeatMs * 3) this.enterGap();
+    if (silentFor > this.options.heartbeatMs * 3 && !this.inGap) {
+      this.enterGap();
+      // Our own messages stopped coming back (the node our subscription sits on may be paused):
+      // invalidations may be passing us by right now, so L1 is dropped at once, not only when the bus heals.
+      this.options.onSilence?.();
+    }
     const raw = JSON.stringify({ o: this.options.instanceId, k: [], t: [], hb: true });
     this.publish(raw).catch(() => {
       // A failed heartbeat is exactly what the silence check above detects.

@@ -157,6 +157,7 @@ export class Invalidator {
    * lost to remember, the global tag is bumped, which makes every entry everywhere stale.
    */
   private async replay(): Promise<void> {
+    if (this.closed) return;
     const taken = this.pending.take();
     if (!taken) return;
     await this.push(taken.keys, taken.tags, this.stack.now());
