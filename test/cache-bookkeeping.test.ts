@@ -93,9 +93,10 @@ describe('entries on the wire', () => {
   it('round-trips value, freshness and tag stamps', () => {
     const tags = new TagVersions(10);
     tags.advance('t:1', 4);
-    const raw = serializeEntry({ a: 1 }, 10, 20, tags.stamp([tags.state('t:1')]));
+    const raw = serializeEntry({ a: 1 }, 5, 10, 20, tags.stamp([tags.state('t:1')]));
     const entry = deserializeEntry<{ a: number }>(raw, tags);
     expect(entry.value).toEqual({ a: 1 });
+    expect(entry.loadedAt).toBe(5);
     expect(entry.freshUntil).toBe(10);
     expect(entry.tags[0]!.version).toBe(4);
     expect(() => deserializeEntry('{"v":1}', tags)).toThrow(CorruptEntryError);

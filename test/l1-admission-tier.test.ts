@@ -24,7 +24,14 @@ const POLICIES: PrefixPolicy[] = [
 
 function entry(text: string): CacheEntry<unknown> {
   const now = Date.now();
-  return { value: { json: text, etag: '"e"' }, freshUntil: now + 60_000, staleUntil: now + 60_000, tags: [], size: 0 };
+  return {
+    value: { json: text, etag: '"e"' },
+    freshUntil: now + 60_000,
+    staleUntil: now + 60_000,
+    loadedAt: now,
+    tags: [],
+    size: 0,
+  };
 }
 
 function recorder() {

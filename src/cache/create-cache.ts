@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
+import type { Clock } from './clock.ts';
 import { InvalidationBus } from './invalidation-bus.ts';
 import { L1MemoryTier, type L1Options } from './l1-memory-tier.ts';
 import { L2EvictionListener } from './l2-eviction-listener.ts';
@@ -33,6 +34,8 @@ export interface CreateCacheOptions {
   lockTtlMs: number;
   lockWaitMs: number;
   instanceId?: string;
+  /** Time for freshness and grace; tests inject one they move by hand. */
+  clock?: Clock;
 }
 
 export interface CacheRuntime {
@@ -89,6 +92,7 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     lockPollMs: 10,
     maxTags: 10_000,
     maxPendingInvalidations: 10_000,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 
   if (l2 && subscriber && redis && options.redis) {
@@ -100,6 +104,10 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
       onMessage: (m) => cache.handleRemote(m),
       onGap: () => {
         log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
+        cache.handleGap();
+      },
+      onSilence: () => {
+        log.warn('invalidation bus silent: L1 dropped until the heartbeat comes back');
         cache.handleGap();
       },
       onError: (error) => log.warn('invalidation bus error', { err: error }),

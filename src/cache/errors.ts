@@ -31,6 +31,17 @@ export class LoaderError extends Error {
   }
 }
 
+/** The loader did not answer within the prefix's hard timeout and no stale value could stand in. */
+export class LoaderTimeoutError extends LoaderError {
+  constructor(
+    key: string,
+    readonly ms: number,
+  ) {
+    super(key, new Error(`no value within the hard timeout of ${ms} ms`));
+    this.name = 'LoaderTimeoutError';
+  }
+}
+
 export class TimeoutError extends Error {
   constructor(readonly ms: number) {
     super(`timed out after ${ms} ms`);

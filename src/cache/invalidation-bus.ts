@@ -5,6 +5,10 @@ import { z } from 'zod';
 export interface InvalidationMessage {
   keys: string[];
   tags: [string, number][];
+  /** When the sender sent it (its cache clock, ms): receivers measure the lag and date unconfirmed deletes. */
+  sentAt?: number;
+  /** The keys' L2 deletes did not go through: L2 entries loaded before sentAt must not be served. */
+  unconfirmed?: boolean;
 }
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -14,6 +18,8 @@ const wireSchema = z.object({
   k: z.array(z.string().max(512)).max(10_000),
   t: z.array(z.tuple([z.string().max(512), z.number().int().nonnegative()])).max(10_000),
   hb: z.boolean().optional(),
+  s: z.number().nonnegative().optional(),
+  u: z.boolean().optional(),
 });
 
 export interface InvalidationBusOptions {
@@ -27,6 +33,8 @@ export interface InvalidationBusOptions {
    * the cache must then assume its L1 is stale.
    */
   onGap: () => void;
+  /** The heartbeat stopped coming back: messages may be being lost now. */
+  onSilence?: () => void;
   onError: (error: unknown) => void;
 }
 
@@ -73,7 +81,13 @@ export class InvalidationBus {
   }
 
   async send(message: InvalidationMessage): Promise<void> {
-    const raw = JSON.stringify({ o: this.options.instanceId, k: message.keys, t: message.tags });
+    const raw = JSON.stringify({
+      o: this.options.instanceId,
+      k: message.keys,
+      t: message.tags,
+      ...(message.sentAt !== undefined ? { s: message.sentAt } : {}),
+      ...(message.unconfirmed ? { u: true } : {}),
+    });
     await this.publish(raw);
   }
 
@@ -98,7 +112,12 @@ export class InvalidationBus {
 
   private beat(): void {
     const silentFor = Date.now() - this.lastHeartbeatAt;
-    if (silentFor > this.options.heartbeatMs * 3) this.enterGap();
+    if (silentFor > this.options.heartbeatMs * 3 && !this.inGap) {
+      this.enterGap();
+      // Our own messages stopped coming back (the node our subscription sits on may be paused):
+      // invalidations may be passing us by right now, so L1 is dropped at once, not only when the bus heals.
+      this.options.onSilence?.();
+    }
     const raw = JSON.stringify({ o: this.options.instanceId, k: [], t: [], hb: true });
     this.publish(raw).catch(() => {
       // A failed heartbeat is exactly what the silence check above detects.
@@ -118,7 +137,13 @@ export class InvalidationBus {
       return;
     }
     if (parsed.o !== this.options.instanceId) {
-      if (parsed.k.length > 0 || parsed.t.length > 0) this.options.onMessage({ keys: parsed.k, tags: parsed.t });
+      if (parsed.k.length > 0 || parsed.t.length > 0)
+        this.options.onMessage({
+          keys: parsed.k,
+          tags: parsed.t,
+          ...(parsed.s !== undefined ? { sentAt: parsed.s } : {}),
+          ...(parsed.u ? { unconfirmed: true } : {}),
+        });
       return;
     }
     if (parsed.hb) {

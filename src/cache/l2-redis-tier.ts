@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RedisKeyspace } from './cache-key.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { classifyRedisError, L2Error, L2UnavailableError } from './errors.ts';
@@ -39,6 +39,8 @@ export class L2RedisTier {
   private readonly circuitListeners: ((state: CircuitState, previous: CircuitState) => void)[] = [];
   private previousCircuit: CircuitState = 'closed';
   private prober: NodeJS.Timeout | undefined;
+  /** When publishing through a node last failed, so the next message tries the others first. */
+  private readonly publishFailures = new Map<string, number>();
 
   constructor(
     readonly client: Cluster,
@@ -152,8 +154,29 @@ export class L2RedisTier {
     await this.call('lock', () => this.scripts.fsReleaseLock(this.keys.lock(full), token));
   }
 
+  /**
+   * PUBLISH reaches every node of a Redis Cluster whichever node takes it, so a message does not
+   * depend on any one node: each node is tried in turn (those that failed lately last), each
+   * within the timeout. It bypasses the circuit breaker, which one paused master can open for
+   * the whole cluster, while the other nodes would pass the message on.
+   */
   async publish(message: string): Promise<void> {
-    await this.call('publish', () => this.client.publish(this.keys.channel(), message));
+    const nodes = [...this.client.nodes('all')].sort(
+      (x, y) => (this.publishFailures.get(nodeName(x)) ?? 0) - (this.publishFailures.get(nodeName(y)) ?? 0),
+    );
+    let lastError: unknown = new Error('no Redis node known');
+    for (const node of nodes.slice(0, 3)) {
+      try {
+        await withTimeout(node.publish(this.keys.channel(), message), this.options.timeoutMs);
+        this.publishFailures.delete(nodeName(node));
+        return;
+      } catch (error) {
+        lastError = error;
+        this.publishFailures.set(nodeName(node), Date.now());
+        this.observer.l2Error('publish', classifyRedisError(error));
+      }
+    }
+    throw new L2Error('publish', classifyRedisError(lastError), lastError);
   }
 
   async pttl(full: string): Promise<number> {
@@ -220,4 +243,8 @@ export class L2RedisTier {
     this.observer.circuit(state);
     for (const listener of this.circuitListeners) listener(state, previous);
   }
+}
+
+function nodeName(node: Redis): string {
+  return `${node.options.host ?? ''}:${node.options.port ?? 0}`;
 }

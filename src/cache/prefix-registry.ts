@@ -18,7 +18,21 @@ export interface PrefixPolicy {
   readonly admission?: L1Admission;
   /** At most this fraction of L1's bytes, in (0, 1]; absent or 1: no cap of its own. */
   readonly l1ByteShare?: number;
+  /**
+   * Once a load (lock wait included) has run this long and a stale entry within grace exists,
+   * that entry is served and the load finishes in the background. Absent: no soft timeout.
+   */
+  readonly softTimeoutMs?: number;
+  /** After this long the caller gets the fail-safe value or a LoaderTimeoutError; the load goes on. Absent: none. */
+  readonly hardTimeoutMs?: number;
+  /**
+   * Share of the fresh time after which an L1 hit also starts a background refresh, so hot keys
+   * never go stale under steady traffic. 0 turns it off; default 0.8.
+   */
+  readonly eagerRefresh?: number;
 }
+
+export const DEFAULT_EAGER_REFRESH = 0.8;
 
 export interface RegisteredPrefix extends PrefixRef, PrefixPolicy {}
 
@@ -61,6 +75,11 @@ export class PrefixRegistry {
     const share = policy.l1ByteShare;
     if (share !== undefined && !(share > 0 && share <= 1))
       throw new Error(`cache prefix "${policy.name}": l1ByteShare must be in (0, 1]`);
+    const { softTimeoutMs: soft, hardTimeoutMs: hard, eagerRefresh: eager } = policy;
+    if ((soft !== undefined && !(soft > 0)) || (hard !== undefined && !(hard > 0)) || (soft && hard && soft > hard))
+      throw new Error(`cache prefix "${policy.name}": timeouts must be > 0 and the soft one not above the hard one`);
+    if (eager !== undefined && !(eager >= 0 && eager < 1))
+      throw new Error(`cache prefix "${policy.name}": eagerRefresh must be in [0, 1)`);
     const registered: RegisteredPrefix = { ...policy, index: this.ordered.length };
     this.byName.set(policy.name, registered);
     this.ordered.push(registered);

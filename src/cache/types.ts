@@ -35,6 +35,26 @@ export interface LookupTrace {
   end(): void;
 }
 
+export type RefreshReason = 'stale' | 'eager';
+export type LoaderTimeoutKind = 'soft' | 'hard';
+
+/**
+ * What the read path's semantics look like from outside: how stale the stale answers were,
+ * how late invalidations arrived, how long lock losers waited, what refreshes and timeouts did.
+ */
+export interface CacheSemanticsObserver {
+  /** A stale answer was served; `ageSeconds` is how far past its fresh time it was. */
+  staleServed(prefix: PrefixRef, ageSeconds: number): void;
+  /** An invalidation message from another instance was applied, `seconds` after it was sent. */
+  invalidationLag(seconds: number): void;
+  /** Time a lookup spent waiting for another instance's load lock before it had a value or loaded itself. */
+  lockWait(prefix: PrefixRef, seconds: number): void;
+  /** The lock holder left no value in time and this instance loaded anyway. */
+  lockTakeover(prefix: PrefixRef): void;
+  refresh(prefix: PrefixRef, reason: RefreshReason, ok: boolean): void;
+  loaderTimeout(prefix: PrefixRef, kind: LoaderTimeoutKind): void;
+}
+
 /**
  * The one interface through which the cache reports what it does. Calls sit on the hot path:
  * implementations must be cheap (plain counters, no label look-ups).
@@ -56,6 +76,8 @@ export interface CacheObserver {
   startLookup(prefix: PrefixRef, key: string): LookupTrace | undefined;
   /** Wraps the loader so it shows as a child of the lookup. */
   traceLoad<T>(prefix: PrefixRef, fn: () => Promise<T>): Promise<T>;
+  /** Optional, so observers that do not care need not implement it. */
+  readonly semantics?: CacheSemanticsObserver | undefined;
 }
 
 export const noopObserver: CacheObserver = {
@@ -99,5 +121,6 @@ export function composeObserver(
     keyLookup: keys.keyLookup.bind(keys),
     startLookup: tracing.startLookup.bind(tracing),
     traceLoad: tracing.traceLoad.bind(tracing),
+    semantics: counting.semantics,
   };
 }

@@ -13,6 +13,7 @@ import {
   type Tier,
 } from '../cache/types.ts';
 import { AdmissionMetrics, type L1PrefixBytes } from './admission-metrics.ts';
+import { CacheSemanticsMetrics } from './cache-semantics-metrics.ts';
 import { histogramChild } from './histogram-child.ts';
 import {
   EVICTION_REASONS,
@@ -64,6 +65,7 @@ export class CacheMetrics implements CacheObserver {
   private l1: L1Gauges | undefined;
   private readonly prefixes: readonly PrefixRef[];
   readonly admissions: AdmissionMetrics;
+  readonly semantics: CacheSemanticsMetrics;
 
   constructor(registry: MetricsStore, prefixes: readonly PrefixRef[]) {
     this.prefixes = prefixes;
@@ -180,6 +182,7 @@ export class CacheMetrics implements CacheObserver {
       registers,
     });
     this.circuitGauge.set(0);
+    this.semantics = new CacheSemanticsMetrics(registry, prefixes);
   }
 
   /** Gives the gauges their source once the L1 tier exists (the tier reports to this observer, so it comes after). */

@@ -1,3 +1,4 @@
+import type { Clock } from '../../src/cache/clock.ts';
 import { type CacheRuntime, createCache } from '../../src/cache/create-cache.ts';
 import { type PrefixPolicy, PrefixRegistry } from '../../src/cache/prefix-registry.ts';
 import { type CacheObserver, type L1Admission, noopObserver } from '../../src/cache/types.ts';
@@ -20,6 +21,9 @@ export interface TestCacheOptions {
   admission?: L1Admission;
   observer?: CacheObserver;
   lockWaitMs?: number;
+  clock?: Clock;
+  timeoutMs?: number;
+  heartbeatMs?: number;
 }
 
 /** One cache instance on the shared cluster (or L1 only), ready once its bus heartbeat has come back. */
@@ -44,16 +48,17 @@ export async function startTestCache(
           redis: {
             seeds: parseSeeds(seeds),
             namespace,
-            timeoutMs: 500,
+            timeoutMs: options.timeoutMs ?? 500,
             breakerFailures: 5,
             breakerOpenMs: 200,
-            heartbeatMs: 100,
+            heartbeatMs: options.heartbeatMs ?? 100,
             keyspaceEvents: false,
           },
         }
       : {}),
     lockTtlMs: 2_000,
     lockWaitMs: options.lockWaitMs ?? 2_000,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   if (seeds)
     await waitFor(

@@ -1,0 +1,181 @@
+import type { CacheEntry } from './cache-entry.ts';
+import type { CacheKey } from './cache-key.ts';
+import { type CacheStack, isL2Failure } from './cache-stack.ts';
+import type { LoadRunner } from './load-runner.ts';
+import { type Fallback, hitLookup, type LoadOptions, type Lookup, staleLookup } from './lookup.ts';
+import type { TagState } from './tag-versions.ts';
+import type { LookupTrace, RefreshReason } from './types.ts';
+
+interface ReadContext<T> {
+  key: CacheKey;
+  loader: () => Promise<T>;
+  tagStates: readonly TagState[];
+  /** A stale entry to fall back on if everything else fails. */
+  fallback: Fallback<T> | undefined;
+  startSeq: number;
+  /** A stale entry was already served to this caller (or this is a refresh): only a load helps. */
+  mustLoad: boolean;
+  reason?: RefreshReason;
+  /** The lookup's own registration in the in-flight map, which a refresh it starts takes over. */
+  self?: Promise<Lookup<unknown>>;
+}
+
+const MAX_INFLIGHT = 10_000;
+
+/**
+ * Everything past an L1 hit: per-key coalescing of lookups, L2 (fresh, stale or missing), then
+ * the load runner; and refreshes in the background, stale-while-revalidate and eager.
+ */
+export class ReadPath {
+  private readonly inflight = new Map<string, Promise<Lookup<unknown>>>();
+  backgroundRefreshes = 0;
+
+  constructor(
+    private readonly stack: CacheStack,
+    private readonly runner: LoadRunner,
+  ) {}
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  /** Lookups (and loads) that began before an invalidation may answer their callers, but no new lookup joins them. */
+  forget(fulls: readonly string[], all: boolean): void {
+    if (all) this.inflight.clear();
+    else for (const full of fulls) this.inflight.delete(full);
+    this.runner.forget(fulls, all);
+  }
+
+  lookup<T>(
+    key: CacheKey,
+    loader: () => Promise<T>,
+    options: LoadOptions | undefined,
+    fallback: Fallback<T> | undefined,
+    mustLoad: boolean,
+  ): Promise<Lookup<T>> {
+    const running = this.inflight.get(key.full) as Promise<Lookup<T>> | undefined;
+    if (running) {
+      this.stack.observer.coalesced(key.prefix);
+      return running;
+    }
+    let tagStates: TagState[];
+    try {
+      tagStates = this.stack.tagStatesFor(key.prefix, options?.tags);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const ctx: ReadContext<T> = { key, loader, tagStates, fallback, startSeq: this.stack.recent.now(), mustLoad };
+    const promise = this.traced(ctx).finally(() => {
+      if (this.inflight.get(key.full) === promise) this.inflight.delete(key.full);
+    });
+    ctx.self = promise;
+    if (this.inflight.size < MAX_INFLIGHT) this.inflight.set(key.full, promise);
+    return promise;
+  }
+
+  /**
+   * Starts a refresh that nobody waits for. It is registered as the key's in-flight lookup, so a
+   * read arriving meanwhile (L1 may drop the stale entry at any time) joins it and gets its
+   * answer: the new value, the stale one as fail-safe, or a typed error. `replacing` is the
+   * caller's own in-flight lookup, which must not count as a refresh already running.
+   */
+  refresh<T>(
+    key: CacheKey,
+    loader: () => Promise<T>,
+    options: LoadOptions | undefined,
+    stale: Fallback<T>,
+    reason: RefreshReason,
+    replacing?: Promise<Lookup<unknown>>,
+  ): void {
+    const running = this.inflight.get(key.full);
+    if ((running !== undefined && running !== replacing) || this.runner.isRunning(key.full)) return;
+    let tagStates: TagState[];
+    try {
+      tagStates = this.stack.tagStatesFor(key.prefix, options?.tags);
+    } catch {
+      return; // Too many tags: the stale value was served; the next foreground read reports the error.
+    }
+    this.backgroundRefreshes++;
+    const ctx: ReadContext<T> = {
+      key,
+      loader,
+      tagStates,
+      fallback: stale,
+      startSeq: this.stack.recent.now(),
+      mustLoad: true,
+      reason,
+    };
+    const promise: Promise<Lookup<T>> = this.fromL2OrLoad(ctx, undefined).finally(() => {
+      if (this.inflight.get(key.full) === promise) this.inflight.delete(key.full);
+    });
+    // Nobody awaits a refresh; its failures are counted by the load and refresh metrics, and retried on the next read.
+    promise.catch(() => undefined);
+    this.inflight.set(key.full, promise);
+  }
+
+  private async traced<T>(ctx: ReadContext<T>): Promise<Lookup<T>> {
+    const trace = this.stack.observer.startLookup(ctx.key.prefix, ctx.key.full);
+    try {
+      return trace ? await trace.within(() => this.fromL2OrLoad(ctx, trace)) : await this.fromL2OrLoad(ctx, undefined);
+    } catch (error) {
+      trace?.fail(error);
+      throw error;
+    } finally {
+      trace?.end();
+    }
+  }
+
+  private async fromL2OrLoad<T>(ctx: ReadContext<T>, trace: LookupTrace | undefined): Promise<Lookup<T>> {
+    const { key } = ctx;
+    const { prefix } = key;
+    const stack = this.stack;
+    let version: string | undefined;
+    let l2State: Lookup<T>['l2'] = 'unavailable';
+    let fallback = ctx.fallback;
+    if (stack.l2?.available) {
+      try {
+        await stack.syncTags(ctx.tagStates);
+        const found = await stack.readL2<T>(key);
+        version = found.version;
+        if (found.entry) {
+          const now = stack.now();
+          if (now < found.entry.freshUntil) {
+            stack.observer.request(prefix, 'l2', 'hit');
+            trace?.tierReached('l2', 'hit');
+            return hitLookup(found.entry, 'l2', now, stack.fillL1(key, found.entry, ctx.startSeq));
+          }
+          const stale: Fallback<T> = { entry: found.entry, source: 'l2' };
+          if (prefix.staleWhileRevalidate && !ctx.mustLoad) {
+            stack.observer.request(prefix, 'l2', 'stale');
+            trace?.tierReached('l2', 'stale');
+            stack.staleServed(prefix, found.entry as CacheEntry<unknown>, now);
+            this.refresh(key, ctx.loader, { tags: explicitTagNames(ctx.tagStates) }, stale, 'stale', ctx.self);
+            return staleLookup(stale, now, 'stale');
+          }
+          if (!fallback || found.entry.staleUntil > fallback.entry.staleUntil) fallback = stale;
+        }
+        stack.observer.request(prefix, 'l2', 'miss');
+        l2State = 'miss';
+      } catch (error) {
+        if (!isL2Failure(error)) throw error;
+        l2State = 'unavailable';
+        version = undefined;
+      }
+    }
+    const load = {
+      key,
+      loader: ctx.loader,
+      tagStates: ctx.tagStates,
+      startSeq: ctx.startSeq,
+      version,
+      l2State,
+      ...(ctx.reason ? { reason: ctx.reason } : {}),
+    };
+    return this.runner.run(load, fallback, trace);
+  }
+}
+
+/** A lookup's own tags (its implicit global and prefix tags come first and are added again by tagStatesFor). */
+function explicitTagNames(states: readonly TagState[]): string[] {
+  return states.slice(2).map((t) => t.name);
+}
