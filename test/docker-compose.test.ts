@@ -14,6 +14,7 @@ const COMPOSE = join(REPO_ROOT, 'docker-compose.yml');
 const ENV = {
   ...process.env,
   ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
+  METRICS_TOKEN: 'test-metrics-token-0123456789',
   GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
 };
 

@@ -211,6 +211,8 @@ export interface PrometheusOptions {
   /** Absolute paths of rule files. */
   ruleFiles: string[];
   intervalSeconds?: number;
+  /** Also scrape Prometheus itself as job `prometheus` (its rule-evaluation counters). */
+  scrapeSelf?: boolean;
 }
 
 export interface PromResult {
@@ -244,10 +246,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     storage: { exemplars: { max_exemplars: 100_000 } },
     scrape_configs: options.scrapeConfigs,
   };
-  const configPath = join(dir, 'prometheus.yml');
-  writeFileSync(configPath, stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  if (options.scrapeSelf)
+    config.scrape_configs = [
+      ...config.scrape_configs,
+      { job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
+    ];
+  const configPath = join(dir, 'prometheus.yml');
+  writeFileSync(configPath, stringify(config));
   const proc = await startBackgroundProcess(
     'prometheus',
     [
