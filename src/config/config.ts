@@ -52,6 +52,8 @@ const schema = z.object({
     }),
   /** `npm start` launches a local cluster when REDIS_CLUSTER_NODES is unset; `none` runs on L1 alone. */
   REDIS_MODE: z.enum(['auto', 'none']).default('auto'),
+  /** Where the local cluster every `npm start` on this machine shares is recorded (state file, lock, node dirs). */
+  REDIS_LOCAL_CLUSTER_DIR: z.string().min(1).default('.data/redis-cluster'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_PRODUCTS: int(0, 1_000_000).default(5_000),
   CACHE_NAMESPACE: z

@@ -13,3 +13,4 @@ export {
   type StartRedisClusterOptions,
   startRedisCluster,
 } from './launcher.ts';
+export { acquireSharedLocalCluster, type SharedClusterLease } from './shared-local.ts';

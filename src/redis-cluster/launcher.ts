@@ -25,6 +25,8 @@ export interface StartRedisClusterOptions {
   log?: (msg: string) => void;
   /** Bound for each startup wait (node PING, cluster formation). Default 30 s. */
   timeoutMs?: number;
+  /** Nodes in their own process group, able to outlive this process once handed over (shared local cluster). */
+  detached?: boolean;
 }
 
 export interface RedisClusterSeed {
@@ -78,6 +80,8 @@ export interface RedisClusterHandle {
   logTail(port: number): string;
   /** Kills everything and removes baseDir unless the caller supplied it. Idempotent. */
   stop(): Promise<void>;
+  /** Lets the nodes outlive this process (they are no longer killed on its exit); their pids and ports. */
+  handOver(): Array<{ port: number; pid: number }>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -141,7 +145,7 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
       claimedPorts.add(port + CLUSTER_BUS_OFFSET);
       // A failed attempt may have left a nodes.conf with a node id bound to the old port.
       rmSync(join(dir, 'nodes.conf'), { force: true });
-      const node = new RedisNodeProcess(port, dir);
+      const node = new RedisNodeProcess(port, dir, { detached: opts.detached ?? false });
       writeFileSync(node.confPath, renderRedisNodeConfig({ ...opts, port, dir }));
       try {
         await node.start(timeoutMs);
@@ -316,6 +320,13 @@ class ClusterHandle implements RedisClusterHandle {
 
   logTail(port: number): string {
     return this.node(port).logTail();
+  }
+
+  handOver(): Array<{ port: number; pid: number }> {
+    return this.processes.flatMap((node) => {
+      node.handOver();
+      return node.pid === null ? [] : [{ port: node.port, pid: node.pid }];
+    });
   }
 
   async stop(): Promise<void> {

@@ -32,7 +32,11 @@ export class RedisNodeProcess {
   private exited: Promise<void> = Promise.resolve();
   private paused = false;
 
-  constructor(port: number, dir: string) {
+  constructor(
+    port: number,
+    dir: string,
+    private readonly options: { detached?: boolean } = {},
+  ) {
     this.port = port;
     this.dir = dir;
     this.confPath = join(dir, 'redis.conf');
@@ -59,7 +63,12 @@ export class RedisNodeProcess {
     const logFd = openSync(this.logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn('redis-server', [this.confPath], { cwd: this.dir, stdio: ['ignore', logFd, logFd] });
+      // Detached: its own process group, so a Ctrl-C meant for the process that launched it does not reach it.
+      child = spawn('redis-server', [this.confPath], {
+        cwd: this.dir,
+        stdio: ['ignore', logFd, logFd],
+        detached: this.options.detached ?? false,
+      });
     } finally {
       // The child holds its own copy of the descriptor.
       closeSync(logFd);
@@ -101,6 +110,13 @@ export class RedisNodeProcess {
       if (error instanceof RedisClusterTimeoutError) await this.kill('SIGKILL');
       throw error;
     }
+  }
+
+  /** Lets the process outlive this one: no longer killed on exit, no longer keeping the event loop alive. */
+  handOver(): void {
+    if (this.child === null) return;
+    liveChildren.delete(this.child);
+    this.child.unref();
   }
 
   /** Sends `signal` and waits for the process to exit (SIGSTOP/SIGCONT just pause/resume it). */

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
 import { StartupError } from '../config/startup-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import { RedisServerMissingError, startRedisCluster } from '../redis-cluster/index.ts';
+import { acquireSharedLocalCluster, RedisServerMissingError } from '../redis-cluster/index.ts';
 import { probeSeeds } from '../redis-cluster/probe.ts';
 import { assessRedisSeeds } from './redis-check.ts';
 
@@ -27,12 +27,17 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
   }
   if (config.REDIS_MODE === 'none') return nothing;
   try {
-    const cluster = await startRedisCluster({ log: (m) => logger.debug(m) });
+    const lease = await acquireSharedLocalCluster(config.REDIS_LOCAL_CLUSTER_DIR, { log: (m) => logger.debug(m) });
+    const nodes = lease.seeds.map((s) => `${s.host}:${s.port}`).join(',');
+    if (lease.orphansKilled > 0)
+      logger.warn({ killed: lease.orphansKilled }, 'killed redis-server processes left behind by a crashed run');
     logger.info(
-      { nodes: cluster.seedString },
-      'started a local Redis Cluster (3 masters, 3 replicas); set REDIS_CLUSTER_NODES to use your own',
+      { nodes, stateDir: config.REDIS_LOCAL_CLUSTER_DIR },
+      lease.joined
+        ? 'joined the local Redis Cluster another instance on this machine launched'
+        : 'started a local Redis Cluster (3 masters, 3 replicas), shared with later instances on this machine; set REDIS_CLUSTER_NODES to use your own',
     );
-    return { seeds: [...cluster.seeds], release: () => cluster.stop() };
+    return { seeds: [...lease.seeds], release: () => lease.release() };
   } catch (error) {
     if (error instanceof RedisServerMissingError) {
       warnNoRedis(logger, error.message);
