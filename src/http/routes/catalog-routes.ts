@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { CatalogService } from '../../shop/catalog-service.ts';
 import type { ShopApp } from '../app-env.ts';
 import { hotGet } from '../app-env.ts';
-import { sendRead } from '../cached-response.ts';
+import { CachedResponder } from '../cached-response.ts';
 import {
   Category,
   jsonContent,
@@ -28,7 +28,11 @@ export const CACHE_CONTROL = {
 
 const tags = ['catalogue'];
 
-export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): void {
+export function registerCatalogRoutes(
+  app: ShopApp,
+  catalog: CatalogService,
+  responder: CachedResponder = new CachedResponder(),
+): void {
   hotGet(
     app,
     createRoute({
@@ -41,7 +45,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         304: { description: 'Not modified' },
       },
     }),
-    (c) => sendRead(c, catalog.categories(), CACHE_CONTROL.categories, ''),
+    (c) => responder.send(c, catalog.categories(), CACHE_CONTROL.categories, ''),
   );
 
   hotGet(
@@ -60,7 +64,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       },
     }),
     (c, { param: { slug } }) =>
-      sendRead(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
+      responder.send(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
   );
 
   hotGet(
@@ -77,7 +81,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         400: problemContent('Invalid query'),
       },
     }),
-    (c, { query }) => sendRead(c, catalog.products(query), CACHE_CONTROL.catalog, ''),
+    (c, { query }) => responder.send(c, catalog.products(query), CACHE_CONTROL.catalog, ''),
   );
 
   // Registered before /api/products/{id} so "popular" is never read as an id.
@@ -98,7 +102,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         400: problemContent('Invalid query'),
       },
     }),
-    (c, { query }) => sendRead(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
+    (c, { query }) => responder.send(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
   );
 
   hotGet(
@@ -116,6 +120,6 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         404: problemContent('No such product'),
       },
     }),
-    (c, { param: { id } }) => sendRead(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
+    (c, { param: { id } }) => responder.send(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
   );
 }
