@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptEntryError, deserializeEntry, serializeEntry } from '../src/cache/cache-entry.ts';
-import { buildKey, MAX_ENCODED_ID_LENGTH, prefixNameOf, RedisKeyspace } from '../src/cache/cache-key.ts';
+import { buildKey, encodePart, MAX_ENCODED_ID_LENGTH, prefixNameOf, RedisKeyspace } from '../src/cache/cache-key.ts';
 import { PendingInvalidations } from '../src/cache/pending-invalidations.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { RecentInvalidations } from '../src/cache/recent-invalidations.ts';
@@ -20,6 +21,19 @@ describe('keys', () => {
     expect(key.full).toBe('search:a%3Ab:%7Bx%7D:%231');
     expect(new RedisKeyspace('shop').value(key.full)).toBe('shop:{search:a%3Ab:%7Bx%7D:%231}');
     expect(prefixNameOf('shop:{search:a%3Ab}')).toBe('search');
+  });
+
+  it('encodes each part exactly as encodeURIComponent does, fast path or not', () => {
+    const part = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.integer(), fc.double(), fc.boolean());
+    fc.assert(
+      fc.property(part, (p) => encodePart(p) === encodeURIComponent(String(p))),
+      { numRuns: 5_000 },
+    );
+    expect(encodePart(42)).toBe('42');
+    expect(encodePart(-7)).toBe('-7');
+    expect(encodePart(1e21)).toBe('1e%2B21');
+    expect(encodePart('roses_and-more')).toBe('roses_and-more');
+    expect(encodePart('é:{}')).toBe('%C3%A9%3A%7B%7D');
   });
 
   it('bounds key length with a digest that cannot collide with a plain id', () => {

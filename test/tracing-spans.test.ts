@@ -191,6 +191,13 @@ describe('logs', () => {
     const traceId = server.spanContext().traceId;
     await waitFor(() => logLines.some((l) => l.includes(traceId)), 2_000, 'the request log line');
     const line = JSON.parse(logLines.find((l) => l.includes(traceId))!) as Record<string, unknown>;
-    expect(line).toMatchObject({ msg: 'request', method: 'GET', route: '/api/categories', status: 200, traceId });
+    expect(line).toMatchObject({
+      msg: 'request',
+      method: 'GET',
+      route: '/api/categories',
+      status: 200,
+      trace_id: traceId,
+      span_id: server.spanContext().spanId,
+    });
   });
 });

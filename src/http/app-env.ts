@@ -1,6 +1,7 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { output, ZodError, ZodType } from 'zod';
+import { nameRoute } from './middleware/observe-requests.ts';
 import { problem, problemResponse } from './problem.ts';
 
 export type ShopApp = OpenAPIHono;
@@ -58,6 +59,7 @@ export function hotGet<R extends HotRoute>(
   const paramSchema = route.request?.params;
   const querySchema = route.request?.query;
   app.get(honoPath, (c) => {
+    nameRoute(c, honoPath);
     let param: unknown;
     let query: unknown;
     if (paramSchema) {

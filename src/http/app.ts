@@ -2,11 +2,12 @@ import type { PrefixRegistry } from '../cache/prefix-registry.ts';
 import type { TwoTierCache } from '../cache/two-tier-cache.ts';
 import type { CacheMetrics } from '../observability/cache-metrics.ts';
 import type { HttpMetrics } from '../observability/http-metrics.ts';
-import type { Logger } from '../observability/logger.ts';
+import { AccessLog, type Logger } from '../observability/logger.ts';
 import type { MetricsRegistry } from '../observability/metrics-registry.ts';
 import type { CatalogService } from '../shop/catalog-service.ts';
 import type { OrderService } from '../shop/order-service.ts';
 import { createShopApp, type ShopApp } from './app-env.ts';
+import { CachedResponder } from './cached-response.ts';
 import { problemFor } from './error-mapping.ts';
 import { adminAuth } from './middleware/admin-auth.ts';
 import { compression } from './middleware/compression.ts';
@@ -16,7 +17,7 @@ import { observeRequests } from './middleware/observe-requests.ts';
 import { closeAfterUnreadBody, limitBody } from './middleware/request-body.ts';
 import { requestIds } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { traceRequests } from './middleware/trace-requests.ts';
+import { RequestTracer } from './middleware/trace-requests.ts';
 import { problem, problemResponse } from './problem.ts';
 import { registerAdminCacheRoutes } from './routes/admin-cache-routes.ts';
 import { registerAdminCatalogRoutes } from './routes/admin-catalog-routes.ts';
@@ -48,6 +49,13 @@ export interface HttpDeps {
     | undefined;
   /** The live cache console (GET /console), when enabled. */
   console?: Omit<ConsoleDeps, 'cache' | 'metricsToken'> | undefined;
+  /**
+   * Headers every cached answer carries (security headers, say): merged once into the cached
+   * routes' prebuilt header objects, so adding them costs nothing per request. An `app.use('*')`
+   * middleware setting them after `next()` would cost every request Hono's async compose and a
+   * WHATWG Headers copy of the response (BENCHMARKS.md).
+   */
+  staticResponseHeaders?: Readonly<Record<string, string>>;
   /** Extra routes mounted before the 404 handler (the benchmark's bare route). */
   extraRoutes?: (app: ShopApp) => void;
 }
@@ -59,8 +67,6 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   app.use('*', requestIds());
   const corsMiddleware = cors(deps.corsOrigins ?? []);
   if (corsMiddleware) app.use('*', corsMiddleware);
-  if (deps.tracing) app.use('*', traceRequests());
-  app.use('*', observeRequests(deps.logger, deps.metrics?.http));
   app.use('*', securityHeaders());
   app.use('*', methodNotAllowed(app));
   app.use('*', compression().middleware);
@@ -72,7 +78,7 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
 
   registerOpsRoutes(app, deps.readiness);
   if (deps.metrics?.servedOnApiPort) registerMetricsRoute(app, deps.metrics.registry, deps.metrics.token);
-  registerCatalogRoutes(app, deps.catalog);
+  registerCatalogRoutes(app, deps.catalog, new CachedResponder(deps.staticResponseHeaders));
   registerOrderRoutes(app, deps.orders);
   if (deps.console) {
     registerConsoleRoutes(app, { ...deps.console, cache: deps.cache, metricsToken: deps.metrics?.token });
@@ -94,6 +100,12 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
     const { problem: p, expected } = problemFor(error);
     if (!expected) deps.logger.error({ err: error, method: c.req.method }, 'request failed');
     return problemResponse(c, p);
+  });
+  // Around app.fetch, not app.use('*'): see observe-requests.ts.
+  observeRequests(app, {
+    accessLog: new AccessLog(deps.logger),
+    metrics: deps.metrics?.http,
+    tracer: deps.tracing ? new RequestTracer() : undefined,
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { CachedRead } from '../shop/catalog-service.ts';
 import { cacheStatus } from './cache-status.ts';
+import { incomingHeader } from './incoming-header.ts';
 import { problem, problemResponse } from './problem.ts';
 
 /** Whether If-None-Match names this ETag (weak comparison, RFC 9110 §13.1.2). */
@@ -11,27 +12,79 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * Writes a cached snapshot as the response: bytes as they were serialized at load time, its
  * ETag (304 when the client has it), Cache-Control for the route and Cache-Status for the tiers.
+ *
+ * The Response is built with a plain header object, not through `c.body()` (which turns more
+ * than one header into a WHATWG Headers object): @hono/node-server recognises a Response made
+ * from a string body and a plain object and hands both straight to `writeHead`/`end`, while a
+ * Headers object is converted entry by entry (sorted, ByteString-checked) on every request.
  */
-function sendCached(c: Context, read: CachedRead, cacheControl: string, notFoundDetail: string): Response {
-  const status = cacheStatus(read);
-  const snapshot = read.value;
-  if (snapshot === null)
-    return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
-  const headers = { etag: snapshot.etag, 'cache-control': cacheControl, 'cache-status': status };
-  if (etagMatches(c.req.header('if-none-match'), snapshot.etag)) return c.body(null, 304, headers);
-  return c.body(snapshot.json, 200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
-}
+export class CachedResponder {
+  private readonly ok = new Map<string, Readonly<Record<string, string>>>();
+  private readonly notModified = new Map<string, Readonly<Record<string, string>>>();
 
-/** Answers synchronously when the read was an L1 hit (no promise to wait for), asynchronously otherwise. */
-export function sendRead(
-  c: Context,
-  read: CachedRead | Promise<CachedRead>,
-  cacheControl: string,
-  notFoundDetail: string,
-): Response | Promise<Response> {
-  if (read instanceof Promise) return read.then((r) => sendCached(c, r, cacheControl, notFoundDetail));
-  return sendCached(c, read, cacheControl, notFoundDetail);
+  /** `staticHeaders`: headers every cached answer carries (security headers), merged once here. */
+  private readonly hasStatic: boolean;
+
+  constructor(private readonly staticHeaders: Readonly<Record<string, string>> = {}) {
+    this.hasStatic = Object.keys(staticHeaders).length > 0;
+  }
+
+  /** Answers synchronously when the read was an L1 hit (no promise to wait for), asynchronously otherwise. */
+  send(
+    c: Context,
+    read: CachedRead | Promise<CachedRead>,
+    cacheControl: string,
+    notFoundDetail: string,
+    extra?: Readonly<Record<string, string>>,
+  ): Response | Promise<Response> {
+    if (read instanceof Promise) return read.then((r) => this.answer(c, r, cacheControl, notFoundDetail, extra));
+    return this.answer(c, read, cacheControl, notFoundDetail, extra);
+  }
+
+  private answer(
+    c: Context,
+    read: CachedRead,
+    cacheControl: string,
+    notFoundDetail: string,
+    extra: Readonly<Record<string, string>> | undefined,
+  ): Response {
+    const status = cacheStatus(read);
+    const snapshot = read.value;
+    if (snapshot === null)
+      return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
+    if (etagMatches(incomingHeader(c, 'if-none-match'), snapshot.etag))
+      return new Response(null, {
+        status: 304,
+        headers: { ...this.base(this.notModified, cacheControl, false), etag: snapshot.etag, 'cache-status': status },
+      });
+    // The common case as one object literal (a fixed shape, no spread); static headers need the spread.
+    const headers: Record<string, string> = this.hasStatic
+      ? { ...this.base(this.ok, cacheControl, true), etag: snapshot.etag, 'cache-status': status }
+      : { 'content-type': JSON_TYPE, 'cache-control': cacheControl, etag: snapshot.etag, 'cache-status': status };
+    if (extra !== undefined) Object.assign(headers, extra);
+    return new Response(snapshot.json, { status: 200, headers });
+  }
+
+  /** The headers that depend on the route only, built once per Cache-Control value (a handful). */
+  private base(
+    built: Map<string, Readonly<Record<string, string>>>,
+    cacheControl: string,
+    withBody: boolean,
+  ): Readonly<Record<string, string>> {
+    let headers = built.get(cacheControl);
+    if (headers === undefined) {
+      headers = {
+        ...this.staticHeaders,
+        ...(withBody ? { 'content-type': JSON_TYPE } : {}),
+        'cache-control': cacheControl,
+      };
+      built.set(cacheControl, headers);
+    }
+    return headers;
+  }
 }

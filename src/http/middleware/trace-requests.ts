@@ -1,28 +1,72 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { MiddlewareHandler } from 'hono';
-import { routeTemplate } from '../route-template.ts';
+import type { HttpBindings } from '@hono/node-server';
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
+
+export interface ServerSpan {
+  span: Span;
+  /** The caller's context (trace parent, baggage) the span continues. */
+  parent: Context;
+}
+
+/** Reads W3C trace context from Node's header object when there is one, else from the Request. */
+const incomingGetter: TextMapGetter<Request> = {
+  keys: (request) => [...request.headers.keys()],
+  get: (request, key) => request.headers.get(key) ?? undefined,
+};
+const nodeGetter: TextMapGetter<HttpBindings['incoming']['headers']> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => headers[key],
+};
 
 /**
  * A server span per request, continuing the caller's trace (W3C traceparent) and named by
  * route template once routing has chosen one. Installed only when tracing is on.
+ *
+ * A request the sampler drops gets its span (ids for the log line) but is not run inside it:
+ * entering the span's context would make every await of the request carry it through
+ * AsyncLocalStorage and would start child spans (cache, Redis) only to drop them. The cache
+ * and the Redis instrumentation make spans only under a recording parent, so an unsampled
+ * request pays for the sampler decision and nothing else.
  */
-export function traceRequests(): MiddlewareHandler {
-  const tracer = trace.getTracer('flower-shop-http');
-  return async (c, next) => {
-    const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
-    const span = tracer.startSpan(
-      `${c.req.method}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path } },
+export class RequestTracer {
+  private readonly tracer = trace.getTracer('flower-shop-http');
+
+  start(request: Request, env: Partial<HttpBindings> | undefined, method: string, path: string): ServerSpan {
+    const headers = env?.incoming?.headers;
+    const parent =
+      headers === undefined
+        ? propagation.extract(ROOT_CONTEXT, request, incomingGetter)
+        : headers.traceparent === undefined && headers.baggage === undefined
+          ? ROOT_CONTEXT
+          : propagation.extract(ROOT_CONTEXT, headers, nodeGetter);
+    const span = this.tracer.startSpan(
+      method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
       parent,
     );
-    try {
-      await context.with(trace.setSpan(parent, span), next);
-    } finally {
-      const route = routeTemplate(c);
-      span.updateName(`${c.req.method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status });
-      if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    }
-  };
+    return { span, parent };
+  }
+
+  /** Runs the request inside the span when it is recorded; as is otherwise. */
+  run<T>({ span, parent }: ServerSpan, fn: () => T): T {
+    if (!span.isRecording()) return fn();
+    return context.with(trace.setSpan(parent, span), fn);
+  }
+
+  end(span: Span, method: string, route: string, status: number): void {
+    if (!span.isRecording()) return;
+    span.updateName(`${method} ${route}`);
+    span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  }
 }

@@ -4,7 +4,7 @@ import type { CachedRead, CatalogService } from '../../shop/catalog-service.ts';
 import type { ProductQuery as ParsedProductQuery } from '../../shop/types.ts';
 import type { ShopApp } from '../app-env.ts';
 import { hotGet } from '../app-env.ts';
-import { sendRead } from '../cached-response.ts';
+import { CachedResponder } from '../cached-response.ts';
 import { pageLinks, totalOf } from '../page-links.ts';
 import {
   CATEGORY_EXAMPLE,
@@ -51,7 +51,11 @@ const ok = <T extends z.ZodType>(schema: T, description: string, extra = cached)
 });
 const notModified = { description: 'Not modified: the If-None-Match ETag still holds', headers: cached };
 
-export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): void {
+export function registerCatalogRoutes(
+  app: ShopApp,
+  catalog: CatalogService,
+  responder: CachedResponder = new CachedResponder(),
+): void {
   hotGet(
     app,
     createRoute({
@@ -71,7 +75,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         ...ANY,
       },
     }),
-    (c) => sendRead(c, catalog.categories(), CACHE_CONTROL.categories, ''),
+    (c) => responder.send(c, catalog.categories(), CACHE_CONTROL.categories, ''),
   );
 
   hotGet(
@@ -93,7 +97,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
       },
     }),
     (c, { param: { slug } }) =>
-      sendRead(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
+      responder.send(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
   );
 
   hotGet(
@@ -117,8 +121,8 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
     }),
     (c, { query }) => {
       const read = catalog.products(query);
-      if (read instanceof Promise) return read.then((r) => sendPage(c, r, query));
-      return sendPage(c, read, query);
+      if (read instanceof Promise) return read.then((r) => sendPage(c, responder, r, query));
+      return sendPage(c, responder, read, query);
     },
   );
 
@@ -145,7 +149,7 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         ...ANY,
       },
     }),
-    (c, { query }) => sendRead(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
+    (c, { query }) => responder.send(c, catalog.popular(query.limit), CACHE_CONTROL.popular, ''),
   );
 
   hotGet(
@@ -166,13 +170,18 @@ export function registerCatalogRoutes(app: ShopApp, catalog: CatalogService): vo
         ...ANY,
       },
     }),
-    (c, { param: { id } }) => sendRead(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
+    (c, { param: { id } }) => responder.send(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
   );
 }
 
 /** A catalogue page with its Link header (from the page's own total, so it is as fresh as the page). */
-function sendPage(c: Context, read: CachedRead, query: ParsedProductQuery): Response | Promise<Response> {
+function sendPage(
+  c: Context,
+  responder: CachedResponder,
+  read: CachedRead,
+  query: ParsedProductQuery,
+): Response | Promise<Response> {
   const total = read.value ? totalOf(read.value.json) : undefined;
-  if (total !== undefined) c.header('link', pageLinks(c.req.path, query, total));
-  return sendRead(c, read, CACHE_CONTROL.catalog, '');
+  const link = total === undefined ? undefined : { link: pageLinks(c.req.path, query, total) };
+  return responder.send(c, read, CACHE_CONTROL.catalog, '', link);
 }
