@@ -101,7 +101,7 @@ describe('L1 tier with W-TinyLFU admission', () => {
     expect(l1.bytes).toBeGreaterThan(190_000 * 0.9);
     read(l1, 'hot:new');
     for (let i = 0; i < 3; i++) read(l1, 'hot:new');
-    for (let i = 0; i < 20; i++) read(l1, `scan:push:${i}`); // pushes hot:new out of the window
+    for (let i = 0; i < 100; i++) read(l1, `scan:push:${i}`); // pushes hot:new out of the window (10%, ~37 entries)
     expect(l1.peek('hot:new')).toBeDefined();
     expect(admissions.hot?.admitted).toBeGreaterThan(0);
     expect(admissions.scan?.rejected).toBeGreaterThan(0);
@@ -109,9 +109,10 @@ describe('L1 tier with W-TinyLFU admission', () => {
 
   it('counts a rejected candidate as an L1 size eviction of its prefix', () => {
     const { l1, admissions, evictions } = tier({ prefixBudgets: false });
-    for (let r = 0; r < 3; r++) for (let i = 0; i < 300; i++) read(l1, `hot:${i}`);
+    for (let r = 0; r < 3; r++) for (let i = 0; i < 250; i++) read(l1, `hot:${i}`);
     for (let i = 0; i < 500; i++) read(l1, `scan:${i}`);
-    expect(admissions.scan?.rejected).toBeGreaterThan(400);
+    // ~80 fit while the main region still had room, ~37 are still in the window: the rest were rejected.
+    expect(admissions.scan?.rejected).toBeGreaterThan(300);
     expect(evictions.scan?.size).toBeGreaterThanOrEqual(admissions.scan?.rejected ?? 0);
     expect(evictions.hot?.size ?? 0).toBe(0);
   });

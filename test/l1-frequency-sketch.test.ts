@@ -43,9 +43,9 @@ describe('frequency sketch (count-min, 4-bit counters)', () => {
     expect(aged.frequency(hot)).toBeLessThanOrEqual(8);
   });
 
-  it('has a fixed size: 4 rows of the next power of two counters, half a byte each', () => {
-    expect(new FrequencySketch(50_000).bytes).toBe((4 * 65_536) / 2);
-    expect(new FrequencySketch(10).bytes).toBe((4 * 64) / 2);
+  it('has a fixed size: 4 rows of 4 x the next power of two counters, half a byte each (8 bytes per entry)', () => {
+    expect(new FrequencySketch(50_000).bytes).toBe((4 * 4 * 65_536) / 2);
+    expect(new FrequencySketch(10).bytes).toBe((4 * 4 * 16) / 2);
   });
 
   it('spreads short keys over the table (hash quality)', () => {

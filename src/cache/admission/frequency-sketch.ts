@@ -16,7 +16,8 @@ export class FrequencySketch {
   readonly sampleSize: number;
 
   constructor(expectedEntries: number) {
-    const width = nextPowerOfTwo(Math.max(64, Math.min(expectedEntries, 1 << 24)));
+    // Four counters per row per expected entry (16 in all, 8 bytes), as in Caffeine: few collisions.
+    const width = 4 * nextPowerOfTwo(Math.max(16, Math.min(expectedEntries, 1 << 22)));
     this.rowWords = width >>> 3;
     this.counterMask = width - 1;
     this.table = new Uint32Array(this.rowWords * 4);
