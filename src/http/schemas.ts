@@ -66,22 +66,29 @@ const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR');
 /** Printable text: control characters are refused rather than stored. */
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
 // A refinement, not a regex pattern: OpenAPI patterns have no unicode flag, so the document would carry a broken one.
+// The same rule for the document, as a pattern without the unicode flag (C0, DEL and C1 are \p{Cc}).
+const PRINTABLE = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+const PRINTABLE_NOT_BLANK = '^[^\\u0000-\\u001F\\u007F-\\u009F]*\\S[^\\u0000-\\u001F\\u007F-\\u009F]*$';
 const text = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters');
-const line = (min: number, max: number) => text(max).min(min).regex(/\S/, 'must not be blank');
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters')
+    .openapi({ pattern: PRINTABLE });
+const line = (min: number, max: number) =>
+  text(max).min(min).regex(/\S/, 'must not be blank').openapi({ pattern: PRINTABLE_NOT_BLANK });
 
 export const Money = z
   .object({ amount: z.number().int().min(0).max(MAX_PRICE), currency })
   .openapi('Money', { example: { amount: 4659, currency: 'EUR' } });
 
+// propertyNames is JSON Schema 2020-12 (so OpenAPI 3.1) but not in the generator's 3.0-shaped metadata type.
+const ATTRIBUTES_DOC = { maxProperties: 20, propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' } };
 const attributeValue = z.union([text(200), z.number().finite(), z.boolean()]);
 export const Attributes = z
   .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), attributeValue)
   .refine((a) => Object.keys(a).length <= 20, 'at most 20 attributes')
-  .openapi('Attributes');
+  .openapi('Attributes', ATTRIBUTES_DOC);
 
 export const Product = z
   .object({
@@ -370,15 +377,18 @@ export const CacheInvalidateBody = z
   .object({
     keys: z
       .array(z.object({ prefix: cachePrefix, parts: z.array(z.union([z.string().max(256), z.number()])).max(16) }))
+      .min(1)
       .max(1_000)
       .optional(),
-    prefixes: z.array(cachePrefix).max(32).optional(),
+    prefixes: z.array(cachePrefix).min(1).max(32).optional(),
     tags: z
       .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9:*_-]{1,200}$/))
+      .min(1)
       .max(100)
       .optional(),
   })
   .strict()
+  // Stated in the document as minProperties 1 with each list non-empty.
   .refine(
     (b) => (b.keys?.length ?? 0) + (b.prefixes?.length ?? 0) + (b.tags?.length ?? 0) > 0,
     'name at least one key, prefix or tag',

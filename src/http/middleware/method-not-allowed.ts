@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { ShopApp } from '../app-env.ts';
@@ -6,9 +6,9 @@ import { problem, problemResponse } from '../problem.ts';
 
 /**
  * 405 with `Allow` for a known path and a method it does not have; OPTIONS on a known path
- * answers 204 with `Allow`. Checked before the route's own middleware, so a wrong method on an
- * admin path is a 405, not the 401 of the token check. A request that reached an endpoint
- * (a non-wildcard route for its method) passes with one loop over what the router matched.
+ * answers 204 with `Allow`. Admin paths are checked before their token guard (so a wrong method
+ * there is a 405, not a 401), by one loop over what the router matched; every other path only
+ * when it came out 404, so a hit on a hot route pays nothing but a status comparison.
  */
 export function methodNotAllowed(app: ShopApp): MiddlewareHandler {
   let router: TrieRouter<string[]> | undefined;
@@ -18,12 +18,7 @@ export function methodNotAllowed(app: ShopApp): MiddlewareHandler {
     for (const [list] of router.match('ALL', path)[0]) for (const m of list) methods.add(m);
     return [...methods];
   };
-  return async (c, next) => {
-    for (const route of matchedRoutes(c)) {
-      if (route.method !== 'ALL' && !route.path.includes('*')) return next();
-    }
-    const methods = allowedFor(c.req.path);
-    if (methods.length === 0) return next();
+  const answer = (c: Context, methods: string[]): Response => {
     const allow = methods.join(', ');
     if (c.req.method === 'OPTIONS') return c.body(null, 204, { allow: `${allow}, OPTIONS` });
     return problemResponse(
@@ -31,6 +26,21 @@ export function methodNotAllowed(app: ShopApp): MiddlewareHandler {
       problem(405, 'method-not-allowed', 'Method not allowed', `${c.req.method} is not allowed here; use ${allow}.`),
       { allow },
     );
+  };
+  return async (c, next) => {
+    if (c.req.path.startsWith('/admin/')) {
+      for (const route of matchedRoutes(c)) {
+        if (route.method !== 'ALL' && !route.path.includes('*')) return next();
+      }
+      const methods = allowedFor(c.req.path);
+      if (methods.length === 0) return next();
+      return answer(c, methods);
+    }
+    await next();
+    if (c.res.status !== 404 || c.error) return;
+    const methods = allowedFor(c.req.path);
+    if (methods.length === 0 || methods.includes(c.req.method)) return;
+    c.res = answer(c, methods);
   };
 }
 
