@@ -19,4 +19,4 @@ await build({
   logLevel: 'warning',
   legalComments: 'linked',
 });
-copyFileSync('console-ui/index.html', `${out}/index.html`);
+for (const file of ['index.html', 'favicon.svg']) copyFileSync(`console-ui/${file}`, `${out}/${file}`);

@@ -200,6 +200,8 @@ export function createService(options: ServiceOptions): Service {
     readiness,
     drain() {
       draining = true;
+      // Live console streams never end by themselves: they would hold shutdown for the whole grace period.
+      cacheConsole?.streams.closeAll();
     },
     async close() {
       draining = true;
