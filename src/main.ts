@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   redisAttachment = await connectRedis(config, logger);
   config = { ...config, REDIS_CLUSTER_NODES: redisAttachment.seeds };
 
-  const service = openService(config, logger);
+  const service = openService(config, logger, redisAttachment);
   const listeners = await listen(config, service);
   logger.info(
     { url: `http://${config.HOST}:${listeners[0]!.port}`, instance: service.instanceId },
@@ -50,9 +50,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-function openService(config: Config, logger: Logger): Service {
+function openService(config: Config, logger: Logger, redis: RedisAttachment): Service {
   try {
-    return createService({ config, logger, tracing: globalThis.__flowerShopTracing !== undefined });
+    return createService({
+      config,
+      logger,
+      tracing: globalThis.__flowerShopTracing !== undefined,
+      redisConnection: redis.connection,
+    });
   } catch (error) {
     // The path was checked writable: what remains is a file SQLite cannot use.
     if (error instanceof Error && error.name === 'SqliteError') {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { createCache } from './cache/create-cache.ts';
 import { PrefixRegistry } from './cache/prefix-registry.ts';
+import type { RedisConnectionOptions } from './cache/redis-client.ts';
 import type { TwoTierCache } from './cache/two-tier-cache.ts';
 import { type CacheObserver, composeObserver, noopObserver } from './cache/types.ts';
 import type { Config } from './config/config.ts';
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   /** Orders to seed along with the products (best sellers need some). */
   seedOrders?: number;
   extraRoutes?: (app: ShopApp) => void;
+  /** Credentials, TLS and NAT map for the Redis Cluster (read from files by the caller). */
+  redisConnection?: RedisConnectionOptions;
 }
 
 /** Everything one API instance is made of, wired in dependency order: store, cache, shop, HTTP. */
@@ -113,6 +116,7 @@ export function createService(options: ServiceOptions): Service {
             breakerOpenMs: config.CACHE_L2_BREAKER_OPEN_MS,
             heartbeatMs: config.CACHE_BUS_HEARTBEAT_MS,
             keyspaceEvents: config.CACHE_L2_KEYSPACE_EVENTS,
+            ...(options.redisConnection ? { connection: options.redisConnection } : {}),
           },
         }
       : {}),

@@ -6,7 +6,7 @@ import { L1MemoryTier, type L1Options } from './l1-memory-tier.ts';
 import { L2EvictionListener } from './l2-eviction-listener.ts';
 import { L2RedisTier } from './l2-redis-tier.ts';
 import type { PrefixRegistry } from './prefix-registry.ts';
-import { createRedisCluster } from './redis-client.ts';
+import { createRedisCluster, type RedisConnectionOptions } from './redis-client.ts';
 import { TwoTierCache } from './two-tier-cache.ts';
 import type { CacheObserver } from './types.ts';
 
@@ -30,6 +30,8 @@ export interface CreateCacheOptions {
     breakerOpenMs: number;
     heartbeatMs: number;
     keyspaceEvents: boolean;
+    /** Credentials, TLS and NAT map of a managed cluster. */
+    connection?: RedisConnectionOptions;
   };
   lockTtlMs: number;
   lockWaitMs: number;
@@ -63,7 +65,7 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
 
   if (options.redis) {
     const r = options.redis;
-    redis = createRedisCluster({ seeds: r.seeds, commandTimeoutMs: r.timeoutMs });
+    redis = createRedisCluster({ seeds: r.seeds, commandTimeoutMs: r.timeoutMs, ...r.connection });
     redis.on('error', (error: unknown) => log.debug('redis cluster client error', { err: error }));
     l2 = new L2RedisTier(
       redis,

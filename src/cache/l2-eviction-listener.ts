@@ -67,7 +67,12 @@ export class L2EvictionListener {
 
   private async subscribeTo(address: string): Promise<void> {
     const [host, portText] = address.split(':');
+    // Same credentials and TLS as the cluster client.
+    const { username, password, tls } = this.cluster.options.redisOptions ?? {};
     const sub = new Redis({
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(tls ? { tls } : {}),
       host: host ?? '127.0.0.1',
       port: Number(portText),
       lazyConnect: true,

@@ -1,6 +1,16 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, type ClusterNode } from 'ioredis';
 
-export interface RedisClientOptions {
+/** What a managed cluster needs: an ACL user and password, TLS, addresses translated. */
+export interface RedisConnectionOptions {
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: ConnectionOptions | undefined;
+  /** Announced `host:port` → where this host reaches that node. */
+  natMap?: Record<string, { host: string; port: number }> | undefined;
+}
+
+export interface RedisClientOptions extends RedisConnectionOptions {
   seeds: readonly { host: string; port: number }[];
   commandTimeoutMs: number;
   connectTimeoutMs?: number;
@@ -26,7 +36,15 @@ export function createRedisCluster(options: RedisClientOptions): Cluster {
     slotsRefreshTimeout: Math.max(500, options.commandTimeoutMs * 5),
     slotsRefreshInterval: 5_000,
     clusterRetryStrategy: (times) => Math.min(50 * times, 1_000),
+    ...(options.natMap ? { natMap: options.natMap } : {}),
+    // With TLS, nodes are reached by the names they announce, so certificates for those names verify.
+    ...(options.tls
+      ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) }
+      : {}),
     redisOptions: {
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password ? { password: options.password } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: options.connectTimeoutMs ?? 1_000,
       maxRetriesPerRequest: 1,

@@ -6,6 +6,36 @@ const bool = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+export interface ClusterSeed {
+  host: string;
+  port: number;
+  /** From a redis:// or rediss:// URL. */
+  username?: string;
+  password?: string;
+  tls?: boolean;
+}
+
+function parseSeed(text: string): ClusterSeed | undefined {
+  if (!/^rediss?:\/\//i.test(text)) {
+    const parsed = hostPort.safeParse(text);
+    return parsed.success ? parsed.data : undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const port = url.port === '' ? 6379 : Number(url.port);
+  if (url.hostname === '' || (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname)))
+    return undefined;
+  const seed: ClusterSeed = { host: url.hostname.replace(/^\[|\]$/g, ''), port };
+  if (url.username !== '') seed.username = decodeURIComponent(url.username);
+  if (url.password !== '') seed.password = decodeURIComponent(url.password);
+  if (url.protocol.toLowerCase() === 'rediss:') seed.tls = true;
+  return seed;
+}
+
 const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9.\-_]+:\d{1,5}$/, 'expected host:port')
@@ -31,24 +61,64 @@ const schema = z.object({
   DATABASE_BUSY_TIMEOUT_MS: int(0, 60_000).default(1_000),
   /** Admin routes are off when unset; a set token must be long enough not to be guessed. */
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** `host:port`, `redis://[user[:password]@]host:port` or `rediss://…` (TLS) seeds, comma-separated. */
   REDIS_CLUSTER_NODES: z
     .string()
     .optional()
     .transform((s, ctx) => {
       if (s === undefined || s.trim() === '') return undefined;
-      const nodes = [];
-      for (const part of s
+      const nodes: ClusterSeed[] = [];
+      const parts = s
         .split(',')
         .map((p) => p.trim())
-        .filter(Boolean)) {
-        const parsed = hostPort.safeParse(part);
-        if (!parsed.success) {
-          ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port` });
+        .filter(Boolean);
+      for (const [index, part] of parts.entries()) {
+        const seed = parseSeed(part);
+        if (seed === undefined) {
+          // The entry is not echoed: a URL may carry a password.
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${index + 1} is not host:port or a redis:// or rediss:// URL`,
+          });
           return z.NEVER;
         }
-        nodes.push(parsed.data);
+        nodes.push(seed);
       }
       return nodes;
+    }),
+  /** ACL user name (Redis 6+); unset: the `default` user. */
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** A file holding the password (a mounted secret); one trailing newline is ignored. */
+  REDIS_PASSWORD_FILE: z.string().min(1).optional(),
+  REDIS_TLS: bool.default(false),
+  /** PEM file of the CA that signed the nodes' certificates; unset: the system's CAs. */
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  /** `announced=reachable,…` (each host:port): where to reach nodes that announce addresses this host cannot reach. */
+  REDIS_NAT_MAP: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined;
+      const map: Record<string, { host: string; port: number }> = {};
+      for (const [index, pair] of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .entries()) {
+        const [from, to, extra] = pair.split('=');
+        const announced = hostPort.safeParse(from?.trim());
+        const reachable = hostPort.safeParse(to?.trim());
+        if (extra !== undefined || !announced.success || !reachable.success) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${index + 1} is not announced-host:port=reachable-host:port`,
+          });
+          return z.NEVER;
+        }
+        map[`${announced.data.host}:${announced.data.port}`] = reachable.data;
+      }
+      return map;
     }),
   /** `npm start` launches a local cluster when REDIS_CLUSTER_NODES is unset; `none` runs on L1 alone. */
   REDIS_MODE: z.enum(['auto', 'none']).default('auto'),
@@ -111,6 +181,15 @@ const schema = z.object({
 });
 
 const checked = schema.superRefine((c, ctx) => {
+  if (c.REDIS_PASSWORD !== undefined && c.REDIS_PASSWORD_FILE !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_PASSWORD_FILE'],
+      message: 'set REDIS_PASSWORD or REDIS_PASSWORD_FILE, not both',
+    });
+  const credentials = new Set((c.REDIS_CLUSTER_NODES ?? []).map((n) => `${n.username ?? ''}\n${n.password ?? ''}`));
+  if (credentials.size > 1)
+    ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'the URLs carry different credentials' });
   // Node refuses a headers timeout longer than the request timeout.
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS)
     ctx.addIssue({

@@ -8,8 +8,13 @@ const CREATE_TIMEOUT_MS = 60_000;
  * reference implementation of slot allocation and replica placement, so we do
  * not re-implement CLUSTER ADDSLOTS/MEET/REPLICATE by hand.
  */
-export function createClusterWithRedisCli(ports: readonly number[], replicasPerMaster: number): Promise<string> {
+export function createClusterWithRedisCli(
+  ports: readonly number[],
+  replicasPerMaster: number,
+  access: { password?: string | undefined; caFile?: string | undefined } = {},
+): Promise<string> {
   const args = [
+    ...(access.caFile ? ['--tls', '--cacert', access.caFile] : []),
     '--cluster',
     'create',
     ...ports.map((port) => `127.0.0.1:${port}`),
@@ -21,7 +26,12 @@ export function createClusterWithRedisCli(ports: readonly number[], replicasPerM
     execFile(
       'redis-cli',
       args,
-      { timeout: CREATE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+      {
+        timeout: CREATE_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+        // The password goes through the environment, never the command line (visible in ps).
+        env: { ...process.env, ...(access.password ? { REDISCLI_AUTH: access.password } : {}) },
+      },
       (error, stdout, stderr) => {
         // redis-cli reports some failures with exit code 0, so also look for its [ERR] marker.
         if (error !== null || /\[ERR\]/.test(stdout)) {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRedisBinariesPresent } from './binaries.ts';
@@ -6,8 +6,8 @@ import { createClusterWithRedisCli } from './cluster-create.ts';
 import { type ClusterNodeEntry, parseClusterNodes } from './cluster-nodes.ts';
 import { describeError, RedisClusterError, RedisNodeExitedError } from './errors.ts';
 import { CLUSTER_BUS_OFFSET, findFreeClusterPort } from './free-port.ts';
-import { parseInfo, readClusterNodes, withNodeClient } from './node-client.ts';
-import { renderRedisNodeConfig } from './node-config.ts';
+import { type NodeConnection, parseInfo, readClusterNodes, withNodeClient } from './node-client.ts';
+import { type NodeSecurity, renderRedisNodeConfig } from './node-config.ts';
 import { RedisNodeProcess } from './node-process.ts';
 import { waitUntil } from './wait.ts';
 
@@ -25,6 +25,8 @@ export interface StartRedisClusterOptions {
   log?: (msg: string) => void;
   /** Bound for each startup wait (node PING, cluster formation). Default 30 s. */
   timeoutMs?: number;
+  /** Password, ACL users and TLS on every node (the cluster then speaks only TLS). */
+  security?: NodeSecurity;
   /** Nodes in their own process group, able to outlive this process once handed over (shared local cluster). */
   detached?: boolean;
 }
@@ -80,6 +82,8 @@ export interface RedisClusterHandle {
   logTail(port: number): string;
   /** Kills everything and removes baseDir unless the caller supplied it. Idempotent. */
   stop(): Promise<void>;
+  /** What a client needs to reach the nodes (password of the default user, CA for TLS). */
+  readonly connection: NodeConnection;
   /** Lets the nodes outlive this process (they are no longer killed on its exit); their pids and ports. */
   handOver(): Array<{ port: number; pid: number }>;
 }
@@ -133,6 +137,11 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   mkdirSync(baseDir, { recursive: true });
 
   const nodeCount = masterCount * (1 + replicasPerMaster);
+  const security = opts.security;
+  const connection: NodeConnection = {
+    ...(security?.password !== undefined ? { password: security.password } : {}),
+    ...(security?.tls ? { tls: { ca: readFileSync(security.tls.caFile) } } : {}),
+  };
   const claimedPorts = new Set<number>();
   const startedAt = Date.now();
 
@@ -145,7 +154,7 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
       claimedPorts.add(port + CLUSTER_BUS_OFFSET);
       // A failed attempt may have left a nodes.conf with a node id bound to the old port.
       rmSync(join(dir, 'nodes.conf'), { force: true });
-      const node = new RedisNodeProcess(port, dir, { detached: opts.detached ?? false });
+      const node = new RedisNodeProcess(port, dir, { detached: opts.detached ?? false, connection });
       writeFileSync(node.confPath, renderRedisNodeConfig({ ...opts, port, dir }));
       try {
         await node.start(timeoutMs);
@@ -161,7 +170,7 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
 
   const started = await Promise.allSettled(Array.from({ length: nodeCount }, (_, index) => startNode(index)));
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const handle = new ClusterHandle(baseDir, ownsBaseDir, nodes);
+  const handle = new ClusterHandle(baseDir, ownsBaseDir, nodes, connection);
   const firstFailure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (firstFailure !== undefined) {
     await handle.stop();
@@ -173,6 +182,7 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
     await createClusterWithRedisCli(
       nodes.map((node) => node.port),
       replicasPerMaster,
+      { password: security?.password, caFile: security?.tls?.caFile },
     );
     await handle.waitForFormation(masterCount, nodeCount, timeoutMs);
     await handle.waitForReplicasSynced(timeoutMs);
@@ -194,6 +204,7 @@ class ClusterHandle implements RedisClusterHandle {
     readonly baseDir: string,
     private readonly ownsBaseDir: boolean,
     private readonly processes: readonly RedisNodeProcess[],
+    readonly connection: NodeConnection = {},
   ) {
     this.byPort = new Map(processes.map((node) => [node.port, node]));
     this.seeds = processes.map((node) => ({ host: '127.0.0.1', port: node.port }));
@@ -265,7 +276,9 @@ class ClusterHandle implements RedisClusterHandle {
         if (live.length === 0) return 'no running node';
         const states = await Promise.all(
           live.map(async (node) => {
-            const info = parseInfo(await withNodeClient(node.port, (client) => client.cluster('INFO')));
+            const info = parseInfo(
+              await withNodeClient(node.port, (client) => client.cluster('INFO'), undefined, this.connection),
+            );
             return `${node.port}=${info.get('cluster_state') ?? '?'}`;
           }),
         );
@@ -282,7 +295,9 @@ class ClusterHandle implements RedisClusterHandle {
       async () => {
         const pending = await Promise.all(
           this.liveNodes().map(async (node) => {
-            const replication = parseInfo(await withNodeClient(node.port, (client) => client.info('replication')));
+            const replication = parseInfo(
+              await withNodeClient(node.port, (client) => client.info('replication'), undefined, this.connection),
+            );
             const isReplica = replication.get('role') === 'slave';
             return isReplica && replication.get('master_link_status') !== 'up' ? [node.port] : [];
           }),
@@ -300,7 +315,9 @@ class ClusterHandle implements RedisClusterHandle {
       `cluster of ${nodeCount} nodes to form with all ${TOTAL_SLOTS} slots covered`,
       async () => {
         for (const node of this.processes) {
-          const info = parseInfo(await withNodeClient(node.port, (client) => client.cluster('INFO')));
+          const info = parseInfo(
+            await withNodeClient(node.port, (client) => client.cluster('INFO'), undefined, this.connection),
+          );
           const problem =
             info.get('cluster_state') !== 'ok'
               ? `cluster_state=${info.get('cluster_state') ?? '?'}`
@@ -348,7 +365,7 @@ class ClusterHandle implements RedisClusterHandle {
     const results = await Promise.allSettled(
       live.map(async (node) => ({
         port: node.port,
-        entries: parseClusterNodes(await withNodeClient(node.port, readClusterNodes)),
+        entries: parseClusterNodes(await withNodeClient(node.port, readClusterNodes, undefined, this.connection)),
       })),
     );
     const views = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

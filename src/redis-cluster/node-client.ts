@@ -1,7 +1,15 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { RedisClusterError } from './errors.ts';
 
 const DEFAULT_TIMEOUT_MS = 2_000;
+
+/** How to reach a node that requires a password, an ACL user or TLS. */
+export interface NodeConnection {
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: ConnectionOptions | undefined;
+}
 
 /**
  * Runs `fn` against one node over a short-lived standalone connection.
@@ -12,11 +20,15 @@ export async function withNodeClient<T>(
   address: number | { host: string; port: number },
   fn: (client: Redis) => Promise<T>,
   timeoutMs = DEFAULT_TIMEOUT_MS,
+  connection: NodeConnection = {},
 ): Promise<T> {
   const { host, port } = typeof address === 'number' ? { host: '127.0.0.1', port: address } : address;
   const client = new Redis({
     host,
     port,
+    ...(connection.username ? { username: connection.username } : {}),
+    ...(connection.password ? { password: connection.password } : {}),
+    ...(connection.tls ? { tls: connection.tls } : {}),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

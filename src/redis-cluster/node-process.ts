@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisClusterError, RedisClusterTimeoutError, RedisNodeExitedError } from './errors.ts';
-import { withNodeClient } from './node-client.ts';
+import { type NodeConnection, withNodeClient } from './node-client.ts';
 import { waitUntil } from './wait.ts';
 
 /**
@@ -35,7 +35,7 @@ export class RedisNodeProcess {
   constructor(
     port: number,
     dir: string,
-    private readonly options: { detached?: boolean } = {},
+    private readonly options: { detached?: boolean; connection?: NodeConnection } = {},
   ) {
     this.port = port;
     this.dir = dir;
@@ -97,7 +97,10 @@ export class RedisNodeProcess {
         `redis-server on port ${this.port} to answer PING`,
         async () => {
           if (exitDescription !== null) throw new RedisNodeExitedError(this.port, exitDescription, this.logTail());
-          return (await withNodeClient(this.port, (client) => client.ping(), 1_000)) === 'PONG' || 'no PONG';
+          return (
+            (await withNodeClient(this.port, (client) => client.ping(), 1_000, this.options.connection)) === 'PONG' ||
+            'no PONG'
+          );
         },
         { timeoutMs, intervalMs: 50 },
       );

@@ -1,12 +1,7 @@
-import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
-import { parseInfo } from './node-client.ts';
+import { type NodeConnection, parseInfo } from './node-client.ts';
 
-export interface NodeAuth {
-  username?: string | undefined;
-  password?: string | undefined;
-  tls?: ConnectionOptions | undefined;
-}
+export type NodeAuth = NodeConnection;
 
 export type SeedState =
   | 'cluster'

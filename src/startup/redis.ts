@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import { type RedisConnection, redisConnectionFrom } from '../config/redis-connection.ts';
 import { StartupError } from '../config/startup-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { acquireSharedLocalCluster, RedisServerMissingError } from '../redis-cluster/index.ts';
@@ -11,19 +12,25 @@ const PROBE_TIMEOUT_MS = 2_000;
 export interface RedisAttachment {
   /** Seeds for the cache, or undefined to run on L1 alone. */
   readonly seeds: Config['REDIS_CLUSTER_NODES'];
+  /** Credentials, TLS and NAT map for those seeds. */
+  readonly connection: RedisConnection;
   /** Gives back what this process started (a local cluster); idempotent. */
   release(): Promise<void>;
 }
 
-const nothing: RedisAttachment = { seeds: undefined, release: async () => undefined };
+const nothing: RedisAttachment = { seeds: undefined, connection: {}, release: async () => undefined };
 
 /** Which Redis Cluster this process uses: a configured one (checked), a local one, or none. */
 export async function connectRedis(config: Config, logger: Logger): Promise<RedisAttachment> {
   if (config.REDIS_CLUSTER_NODES) {
-    const probes = await probeSeeds(config.REDIS_CLUSTER_NODES, {}, PROBE_TIMEOUT_MS);
+    const connection = redisConnectionFrom(config);
+    // Seeds keep host and port only: credentials from URLs live in `connection`, never in logs.
+    const seeds = config.REDIS_CLUSTER_NODES.map(({ host, port }) => ({ host, port }));
+    const reachable = seeds.map((s) => connection.natMap?.[`${s.host}:${s.port}`] ?? s);
+    const probes = await probeSeeds(reachable, connection, PROBE_TIMEOUT_MS);
     const warning = assessRedisSeeds(probes, PROBE_TIMEOUT_MS);
     if (warning) logger.warn({ nodes: probes }, warning);
-    return { seeds: config.REDIS_CLUSTER_NODES, release: async () => undefined };
+    return { seeds, connection, release: async () => undefined };
   }
   if (config.REDIS_MODE === 'none') return nothing;
   try {
@@ -37,7 +44,7 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
         ? 'joined the local Redis Cluster another instance on this machine launched'
         : 'started a local Redis Cluster (3 masters, 3 replicas), shared with later instances on this machine; set REDIS_CLUSTER_NODES to use your own',
     );
-    return { seeds: [...lease.seeds], release: () => lease.release() };
+    return { seeds: [...lease.seeds], connection: {}, release: () => lease.release() };
   } catch (error) {
     if (error instanceof RedisServerMissingError) {
       warnNoRedis(logger, error.message);
