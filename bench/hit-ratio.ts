@@ -43,7 +43,14 @@ const values = new Map<string, CacheEntry<unknown>>();
 function entryFor(json: string): CacheEntry<unknown> {
   let e = values.get(json);
   if (!e) {
-    e = { value: { json, etag: '"0123456789abcdefghijklmnopq"' }, freshUntil: far, staleUntil: far, tags: [], size: 0 };
+    e = {
+      value: { json, etag: '"0123456789abcdefghijklmnopq"' },
+      freshUntil: far,
+      staleUntil: far,
+      loadedAt: 0,
+      tags: [],
+      size: 0,
+    };
     values.set(json, e);
   }
   return e;
