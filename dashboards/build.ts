@@ -628,7 +628,7 @@ export function cacheOverview(): Dashboard {
           {
             title: 'Hit ratio by prefix and tier',
             description:
-              'hits / (hits + misses + stale) per prefix and tier over time. A sudden drop against the last hour fires CacheHitRatioDropped.',
+              'hits / (hits + misses + stale) per prefix and tier over time. A drop of more than 20 points against the same hour yesterday, for 15m, fires CacheHitRatioDropped (compare with a 1d time shift).',
             unit: 'percentunit',
             min: 0,
             max: 1,
