@@ -359,7 +359,8 @@ function queryVariable(
     skipUrlSync: false,
     sort: 1,
   };
-  if (opts.includeAll) v.allValue = '.*';
+  // '.+' (the linter's rule): 'All' must not match series that lack the label.
+  if (opts.includeAll) v.allValue = '.+';
   return v;
 }
 
@@ -424,6 +425,8 @@ function dashboard(opts: {
   tags: string[];
   variables: Variable[];
   rows: RowSpec[];
+  /** A gauge holding each process's start time: its changes are restarts (and deploys). */
+  startTimeMetric: string;
 }): Dashboard {
   return {
     uid: opts.uid,
@@ -453,11 +456,50 @@ function dashboard(opts: {
           name: 'Annotations & Alerts',
           type: 'dashboard',
         },
+        ...eventAnnotations(opts.startTimeMetric),
       ],
     },
     templating: { list: [datasourceVariable(), ...opts.variables] },
     panels: layout(opts.rows),
   };
+}
+
+/**
+ * Restarts (a change of the start-time gauge: a crash, a deploy) and firing alerts, marked on
+ * every panel, so "did a restart happen then?" and "what was firing?" are answered in place.
+ */
+export const RESTART_ANNOTATION = 'Restarts';
+export const ALERTS_ANNOTATION = 'Firing alerts';
+
+function eventAnnotations(startTimeMetric: string): Record<string, unknown>[] {
+  return [
+    {
+      name: RESTART_ANNOTATION,
+      datasource: { ...DS },
+      enable: true,
+      hide: false,
+      iconColor: 'orange',
+      expr: `changes(${startTimeMetric}{${F}}[2m]) > 0`,
+      step: '1m',
+      titleFormat: 'Restart',
+      textFormat: '{{instance}} restarted',
+      tagKeys: 'job,instance',
+      useValueForTime: false,
+    },
+    {
+      name: ALERTS_ANNOTATION,
+      datasource: { ...DS },
+      enable: true,
+      hide: false,
+      iconColor: 'red',
+      expr: 'ALERTS{alertstate="firing", alertname!="Watchdog"}',
+      step: '1m',
+      titleFormat: '{{alertname}}',
+      textFormat: '{{severity}}: {{alertname}}',
+      tagKeys: 'alertname,severity',
+      useValueForTime: false,
+    },
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -503,6 +545,7 @@ function hitRatio(by: string): string {
 export function cacheOverview(): Dashboard {
   return dashboard({
     uid: DASHBOARD_UIDS.cacheOverview,
+    startTimeMetric: 'process_start_time_seconds',
     title: 'Flower shop / Cache overview',
     description:
       'Two-tier cache (in-process LRU "l1" + Redis Cluster "l2"): is it healthy, where does it hit or miss, and why.',
@@ -585,7 +628,7 @@ export function cacheOverview(): Dashboard {
           {
             title: 'Hit ratio by prefix and tier',
             description:
-              'hits / (hits + misses + stale) per prefix and tier over time. A sudden drop against the last hour fires CacheHitRatioDropped.',
+              'hits / (hits + misses + stale) per prefix and tier over time. A drop of more than 20 points against the same hour yesterday, for 15m, fires CacheHitRatioDropped (compare with a 1d time shift).',
             unit: 'percentunit',
             min: 0,
             max: 1,
@@ -593,9 +636,9 @@ export function cacheOverview(): Dashboard {
           },
           {
             title: 'Cache requests by tier and result',
-            description: 'Lookups per second per tier, split into hit, miss and stale. L2 only sees L1 misses.',
+            description:
+              'Lookups per second per tier, split into hit, miss and stale. Lines, not a stack: an L2 lookup is an L1 miss, so adding L1 and L2 would count it twice.',
             unit: 'reqps',
-            stack: true,
             targets: [
               {
                 expr: `sum by (tier, result) (${rate(`cache_requests_total{${FP}}`)})`,
@@ -650,7 +693,7 @@ export function cacheOverview(): Dashboard {
           {
             title: 'Cache operation latency p50/p95/p99',
             description:
-              'Per tier and operation (get/set/delete). Bounds for CacheLatencyP99High: l1 p99 1ms, l2 p99 25ms. Exemplar dots link to the trace in Tempo.',
+              'Per tier and operation (get/set/delete). L1 gets are timed for 1 in 16 gets (a sample: the percentiles hold, counts would not). Bounds for CacheLatencyP99High: l1 p99 1ms, l2 p99 25ms. Exemplar dots (sampled traces) link to the trace in Tempo.',
             unit: 's',
             w: 24,
             h: 9,
@@ -725,6 +768,7 @@ const FR = `${F}, route=~"$route"`;
 export function shopApi(): Dashboard {
   return dashboard({
     uid: DASHBOARD_UIDS.shopApi,
+    startTimeMetric: 'process_start_time_seconds',
     title: 'Flower shop / API',
     description: 'RED (rate, errors, duration) per route for the flower-shop API, plus Node.js process health.',
     tags: ['api'],
@@ -910,6 +954,7 @@ function withRole(expr: string): string {
 export function redisCluster(): Dashboard {
   return dashboard({
     uid: DASHBOARD_UIDS.redisCluster,
+    startTimeMetric: 'redis_start_time_seconds',
     title: 'Flower shop / Redis cluster',
     description: 'Redis Cluster behind the L2 cache, per node (instance) and role, from redis_exporter.',
     tags: ['redis'],
@@ -988,6 +1033,59 @@ export function redisCluster(): Dashboard {
             unit: 'ops',
             targets: [
               { expr: withRole(`${rate(`redis_expired_keys_total{${F}}`)}`), legend: '{{instance}} ({{role}})' },
+            ],
+          },
+        ],
+      },
+      {
+        title: 'Cluster and replication',
+        description: 'Slot coverage, replicas per master and their links: what a failover leaves behind.',
+        panels: [
+          {
+            title: 'Slot coverage',
+            description:
+              'Hash slots (of 16384) as the nodes see them: assigned, ok, pfail (a master suspected down) and fail (no reachable master). Anything in pfail or fail fires RedisClusterSlotsNotOk.',
+            unit: 'short',
+            min: 0,
+            targets: [
+              { expr: `max(redis_cluster_slots_assigned{${F}})`, legend: 'assigned' },
+              { expr: `max(redis_cluster_slots_ok{${F}})`, legend: 'ok' },
+              { expr: `max(redis_cluster_slots_pfail{${F}})`, legend: 'pfail' },
+              { expr: `max(redis_cluster_slots_fail{${F}})`, legend: 'fail' },
+            ],
+          },
+          {
+            title: 'Replicas per master',
+            description:
+              'Connected replicas of each master. A master with 0 has no failover left: one more failure loses its slots.',
+            unit: 'short',
+            min: 0,
+            targets: [
+              {
+                expr: `redis_connected_slaves{${F}}\n* on (job, instance) group_left ()\nmax by (job, instance) (redis_instance_info{${F}, role="master"})`,
+                legend: '{{instance}}',
+              },
+            ],
+          },
+          twoStateStat(
+            'Replica link to master',
+            'master_link_status of each replica: 1 up, 0 down (not replicating). Down for 2m fires RedisReplicaMasterLinkDown.',
+            `redis_master_link_up{${F}}`,
+            ['down', 'up'],
+          ),
+          {
+            title: 'Mean command latency by command',
+            description:
+              "Time Redis spends per call, by command (redis_exporter: commands_duration / commands; server-side, without the network). EVALSHA is the cache's Lua scripts.",
+            unit: 's',
+            w: 24,
+            targets: [
+              {
+                expr:
+                  `sum by (cmd) (${rate(`redis_commands_duration_seconds_total{${F}}`)})\n/\n` +
+                  `(sum by (cmd) (${rate(`redis_commands_total{${F}}`)}) > 0)`,
+                legend: '{{cmd}}',
+              },
             ],
           },
         ],

@@ -10,7 +10,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildDashboards, DASHBOARD_FILES, DASHBOARD_TAG, renderDashboard } from '../dashboards/build.ts';
+import {
+  ALERTS_ANNOTATION,
+  buildDashboards,
+  DASHBOARD_FILES,
+  DASHBOARD_TAG,
+  RESTART_ANNOTATION,
+  renderDashboard,
+} from '../dashboards/build.ts';
 import { allDashboardExprs, DASHBOARDS_DIR, dashboardFiles, REPO_ROOT } from './helpers/dashboard-queries.ts';
 
 // ---------------------------------------------------------------------------
@@ -349,6 +356,44 @@ describe('dashboards', () => {
       expect(lintDashboard(file, load(file))).toEqual([]);
     });
   }
+
+  it('mark restarts (start-time changes) and firing alerts (ALERTS) on every dashboard', () => {
+    for (const file of files) {
+      const list = (load(file) as unknown as { annotations: { list: { name?: string; expr?: string }[] } }).annotations
+        .list;
+      const restart = list.find((a) => a.name === RESTART_ANNOTATION);
+      const alerts = list.find((a) => a.name === ALERTS_ANNOTATION);
+      expect(restart?.expr, file).toMatch(
+        /^changes\((process|redis)_start_time_seconds\{job=~"\$job", instance=~"\$instance"\}\[/,
+      );
+      expect(alerts?.expr, file).toMatch(/^ALERTS\{alertstate="firing"/);
+    }
+  });
+
+  it("give 'All' the linter's allValue '.+' (never '.*', which matches series without the label)", () => {
+    for (const file of files) {
+      const vars = (
+        load(file) as unknown as { templating: { list: { name: string; includeAll?: boolean; allValue?: string }[] } }
+      ).templating.list;
+      for (const v of vars.filter((x) => x.includeAll)) expect(v.allValue, `${file} $${v.name}`).toBe('.+');
+    }
+  });
+
+  it('never stack series of both cache tiers: an L2 lookup is an L1 miss, a stack would count it twice', () => {
+    for (const file of files) {
+      for (const p of allPanels(load(file).panels)) {
+        const panel = p as unknown as {
+          title?: string;
+          fieldConfig?: { defaults?: { custom?: { stacking?: { mode?: string } } } };
+          targets?: { expr?: string }[];
+        };
+        const exprs = (panel.targets ?? []).map((t) => t.expr ?? '').join('\n');
+        const bothTiers = exprs.includes('cache_requests_total') && !/tier="l[12]"/.test(exprs);
+        if (bothTiers && /by \([^)]*tier/.test(exprs))
+          expect(panel.fieldConfig?.defaults?.custom?.stacking?.mode ?? 'none', `${file}: ${panel.title}`).toBe('none');
+      }
+    }
+  });
 
   it('have unique uids', () => {
     const uids = files.map((f) => load(f).uid);

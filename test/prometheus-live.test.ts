@@ -340,7 +340,7 @@ describe('dashboards and rules on a real Prometheus', () => {
         `(${Object.keys(NO_DATA_ALERTS).length} alerts allowed no data, checked relaxed; empty: ${allowedEmpty.map((e) => e.split('\n')[0]).join(', ')}), ` +
         `${checked.length} queries in all returning ${series} series; ${requestsSent} requests sent`,
     );
-  }, 80_000);
+  }, 150_000);
 
   it('every target is up and every rule evaluates without error', async () => {
     const targets = await prometheus.api<{
@@ -388,4 +388,21 @@ describe('dashboards and rules on a real Prometheus', () => {
     expect(exemplars.map((e) => e.route)).toContain('/api/products/:id');
     console.log(`prometheus-live: ${exemplars.length} exemplars stored over ${res.data.length} bucket series`);
   });
+
+  // The cache dashboard's latency and load panels promise exemplar dots: these histograms carry them too.
+  it.each(['cache_operation_duration_seconds_bucket', 'cache_load_duration_seconds_bucket'])(
+    '%s carries trace_id exemplars',
+    async (metric) => {
+      const end = Date.now() / 1000;
+      const res = await prometheus.api<{ exemplars: { labels: Record<string, string> }[] }[]>('query_exemplars', {
+        query: `${metric}{job="flower-shop-api"}`,
+        start: String(end - 300),
+        end: String(end),
+      });
+      expect(res.status).toBe('success');
+      const ids = res.data.flatMap((s) => s.exemplars.map((e) => e.labels['trace_id']));
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    },
+  );
 });

@@ -7,11 +7,17 @@
  * file alone: vitest runs each file in its own fork.
  */
 
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from '../src/cache/redis-scripts.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
+import { luaScriptName, startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
 import { startTestService, type TestService, waitFor } from './harness/service.ts';
 import { parseExposition } from './helpers/prometheus-server.ts';
 
@@ -76,6 +82,12 @@ beforeAll(async () => {
     listen: true,
     logger: createLogger('info', logSink),
     env: { CACHE_BUS_HEARTBEAT_MS: '500' },
+    // A route that fails as a broken dependency would, through the app's error handler.
+    extraRoutes: (app) => {
+      app.get('/api/test-failure', () => {
+        throw new Error('simulated failure');
+      });
+    },
   });
 });
 
@@ -98,6 +110,9 @@ describe('request traces', () => {
     expect(server.name).toBe('GET /api/products/:id');
     expect(server.attributes['http.route']).toBe('/api/products/:id');
     expect(server.attributes['http.response.status_code']).toBe(200);
+    expect(server.attributes['http.request.method']).toBe('GET');
+    expect(server.attributes['url.scheme']).toBe('http');
+    expect(server.attributes['error.type']).toBeUndefined();
     expect(parentId(server)).toBeUndefined();
 
     const lookups = childrenOf(spans, server).filter((s) => s.name === 'cache.lookup product');
@@ -117,7 +132,9 @@ describe('request traces', () => {
     // lock, the conditional write (a Lua script).
     expect(names).toContain('mget');
     expect(names).toContain('set');
-    expect(names.some((n) => n === 'evalsha' || n === 'eval')).toBe(true);
+    // The conditional write is a Lua script, named after itself rather than `evalsha`.
+    expect(names.some((n) => n === 'evalsha set_if_version' || n === 'eval set_if_version')).toBe(true);
+    expect(names).not.toContain('evalsha');
     for (const redisSpan of under.filter((s) => s.name !== 'cache.load product')) {
       expect(isRedis(redisSpan), redisSpan.name).toBe(true);
       // Keys only: the cached value (the product's JSON) stays out of span attributes.
@@ -135,6 +152,28 @@ describe('request traces', () => {
         (s) => `${s.name} (parent ${parentId(s) === server.spanContext().spanId ? 'server' : String(parentId(s))})`,
       ),
     ).toEqual([]);
+  });
+
+  it('an unknown HTTP method is `_OTHER` (span named `HTTP <route>`), the original kept apart', async () => {
+    const { server } = await traceOf('/api/nothing-here', { method: 'PROPFIND' });
+    expect(server.attributes['http.request.method']).toBe('_OTHER');
+    expect(server.attributes['http.request.method_original']).toBe('PROPFIND');
+    expect(server.name).toBe(`HTTP ${String(server.attributes['http.route'])}`);
+  });
+
+  it('a 5xx sets error.type to the status code', async () => {
+    const { server, status } = await traceOf('/api/test-failure');
+    expect(status).toBe(500);
+    expect(server.attributes['error.type']).toBe('500');
+    expect(server.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('names the Lua scripts apart: each of the cache scripts, and `_OTHER` for any other', () => {
+    expect(luaScriptName('evalsha', [sha1(SET_IF_VERSION), '2'])).toBe('set_if_version');
+    expect(luaScriptName('EVALSHA', [sha1(INVALIDATE_KEY), '2'])).toBe('invalidate_key');
+    expect(luaScriptName('eval', [RELEASE_LOCK, '1'])).toBe('release_lock');
+    expect(luaScriptName('evalsha', ['0'.repeat(40), '0'])).toBe('_OTHER');
+    expect(luaScriptName('get', ['k'])).toBeUndefined();
   });
 
   it('the same product again: the lookup says l1 hit, with no Redis and no load under it', async () => {

@@ -14,7 +14,7 @@ import {
 } from '../cache/types.ts';
 import { AdmissionMetrics, type L1PrefixBytes } from './admission-metrics.ts';
 import { CacheSemanticsMetrics } from './cache-semantics-metrics.ts';
-import { histogramChild } from './histogram-child.ts';
+import { exemplarHistogramChild } from './histogram-child.ts';
 import {
   EVICTION_REASONS,
   INVALIDATION_SOURCES,
@@ -107,15 +107,19 @@ export class CacheMetrics implements CacheObserver {
       }
     }
 
-    const opHistogram = new Histogram({
+    // Histogram<string>: exemplar labels (trace_id) are not among the metric's own label names.
+    const opHistogram: Histogram<string> = new Histogram({
       name: 'cache_operation_duration_seconds',
       help: 'Duration of cache operations by tier, operation and prefix. L1 gets are sampled 1 in 16 to keep the hit path cheap.',
       labelNames: ['tier', 'operation', 'prefix'],
       buckets: CACHE_LATENCY_BUCKETS,
+      enableExemplars: true,
       registers,
     });
     this.opChildren = prefixes.map((p) =>
-      TIERS.map((tier) => OPERATIONS.map((op) => histogramChild(opHistogram, { tier, operation: op, prefix: p.name }))),
+      TIERS.map((tier) =>
+        OPERATIONS.map((op) => exemplarHistogramChild(opHistogram, { tier, operation: op, prefix: p.name })),
+      ),
     );
 
     new Gauge({
@@ -144,14 +148,15 @@ export class CacheMetrics implements CacheObserver {
       registers,
     });
     this.loadCount = prefixes.map((p) => LOAD_RESULTS.map((r) => zeroed(loads.labels(p.name, r))));
-    const loadDuration = new Histogram({
+    const loadDuration: Histogram<string> = new Histogram({
       name: 'cache_load_duration_seconds',
       help: 'Duration of loader (SQLite) calls.',
       labelNames: ['prefix'],
       buckets: CACHE_LATENCY_BUCKETS,
+      enableExemplars: true,
       registers,
     });
-    this.loadDuration = prefixes.map((p) => histogramChild(loadDuration, { prefix: p.name }));
+    this.loadDuration = prefixes.map((p) => exemplarHistogramChild(loadDuration, { prefix: p.name }));
     const coalesced = new Counter({
       name: 'cache_coalesced_requests_total',
       help: 'Lookups that waited for a load already running (in this instance or, via the Redis lock, in another).',

@@ -49,7 +49,8 @@ class SpanLookupTrace implements LookupTrace {
   }
 
   tierReached(tier: AnswerSource, result: LookupResult): void {
-    this.span.setAttributes({ 'cache.tier': tier, 'cache.result': result, 'cache.hit': result !== 'miss' });
+    // A stale answer is not a hit, here as in cache_requests_total{result}.
+    this.span.setAttributes({ 'cache.tier': tier, 'cache.result': result, 'cache.hit': result === 'hit' });
   }
 
   fail(error: unknown): void {

@@ -1,3 +1,4 @@
+import { isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api';
 import type { Histogram } from 'prom-client';
 
 /** What prom-client keeps per label set of a histogram (its internal shape in v15). */
@@ -45,6 +46,33 @@ export function histogramChild<L extends string>(histogram: Histogram<L>, labels
           return;
         }
       }
+    },
+  };
+}
+
+/**
+ * The trace id of the active span when its trace is sampled, else undefined: an exemplar must
+ * lead to a trace that was kept.
+ */
+export function sampledTraceId(): string | undefined {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  if (!ctx || !isSpanContextValid(ctx) || (ctx.traceFlags & TraceFlags.SAMPLED) !== TraceFlags.SAMPLED)
+    return undefined;
+  return ctx.traceId;
+}
+
+/**
+ * A histogram child that attaches a `trace_id` exemplar when the observation happens inside a
+ * sampled trace (prom-client's slow, label-hashing observe), and takes the fast path otherwise.
+ * The histogram must be created with `enableExemplars: true`.
+ */
+export function exemplarHistogramChild(histogram: Histogram<string>, labels: Record<string, string>): HistogramChild {
+  const child = histogramChild(histogram, labels);
+  return {
+    observe(seconds: number): void {
+      const traceId = sampledTraceId();
+      if (traceId === undefined) child.observe(seconds);
+      else histogram.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } });
     },
   };
 }

@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { type CommandArgs, IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import type { Span } from '@opentelemetry/api';
+import {
+  type CommandArgs,
+  IORedisInstrumentation,
+  type IORedisRequestHookInformation,
+} from '@opentelemetry/instrumentation-ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from '../cache/redis-scripts.ts';
 
 export interface TracingHandle {
   shutdown(): Promise<void>;
@@ -32,7 +39,11 @@ export function startTracing(
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
   env.OTEL_SERVICE_NAME ??= 'flower-shop-api';
-  const ioredis = new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisQueryText });
+  const ioredis = new IORedisInstrumentation({
+    requireParentSpan: true,
+    dbStatementSerializer: redisQueryText,
+    requestHook: nameLuaScriptSpan,
+  });
   const sdk = new NodeSDK({
     instrumentations: [ioredis],
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
@@ -67,4 +78,33 @@ function patchIoredis(instrumentation: IORedisInstrumentation): void {
   for (const definition of instrumentation.getModuleDefinitions()) {
     definition.patch?.(moduleExports, version);
   }
+}
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** The cache's Lua scripts by SHA1 (what EVALSHA sends), named for spans. */
+const LUA_SCRIPTS = new Map<string, string>([
+  [sha1(SET_IF_VERSION), 'set_if_version'],
+  [sha1(INVALIDATE_KEY), 'invalidate_key'],
+  [sha1(RELEASE_LOCK), 'release_lock'],
+]);
+
+/** The name of the script an EVAL/EVALSHA runs: one of the cache's, or `_OTHER`. */
+export function luaScriptName(command: string, args: CommandArgs): string | undefined {
+  const name = command.toLowerCase();
+  if (name !== 'evalsha' && name !== 'eval') return undefined;
+  const first = args[0];
+  const text = typeof first === 'string' ? first : Buffer.isBuffer(first) ? first.toString() : '';
+  return LUA_SCRIPTS.get(name === 'evalsha' ? text.toLowerCase() : sha1(text)) ?? '_OTHER';
+}
+
+/**
+ * Every Lua script would otherwise be a span named `evalsha`: name it after the script, as the
+ * database semantic conventions do for stored procedures (`{operation} {target}`).
+ */
+function nameLuaScriptSpan(span: Span, info: IORedisRequestHookInformation): void {
+  const script = luaScriptName(info.cmdName, info.cmdArgs);
+  if (script === undefined) return;
+  span.updateName(`${info.cmdName.toLowerCase()} ${script}`);
+  span.setAttributes({ 'db.operation.name': info.cmdName.toUpperCase(), 'db.stored_procedure.name': script });
 }

@@ -11,6 +11,9 @@ import {
   trace,
 } from '@opentelemetry/api';
 
+/** HTTP methods the conventions know; anything else is `_OTHER`. */
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+
 export interface ServerSpan {
   span: Span;
   /** The caller's context (trace parent, baggage) the span continues. */
@@ -48,9 +51,20 @@ export class RequestTracer {
         : headers.traceparent === undefined && headers.baggage === undefined
           ? ROOT_CONTEXT
           : propagation.extract(ROOT_CONTEXT, headers, nodeGetter);
+    // OpenTelemetry HTTP semantic conventions: a method outside the known set is `_OTHER` (the
+    // original kept apart), and the span is then named `HTTP`, not after arbitrary input.
+    const known = KNOWN_METHODS.has(method);
     const span = this.tracer.startSpan(
-      method,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+      known ? method : 'HTTP',
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': known ? method : '_OTHER',
+          ...(known ? {} : { 'http.request.method_original': method.slice(0, 32) }),
+          'url.path': path,
+          'url.scheme': env?.incoming !== undefined && 'encrypted' in env.incoming.socket ? 'https' : 'http',
+        },
+      },
       parent,
     );
     return { span, parent };
@@ -64,9 +78,13 @@ export class RequestTracer {
 
   end(span: Span, method: string, route: string, status: number): void {
     if (!span.isRecording()) return;
-    span.updateName(`${method} ${route}`);
+    span.updateName(`${KNOWN_METHODS.has(method) ? method : 'HTTP'} ${route}`);
     span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (status >= 500) {
+      // error.type: the status code as a string when nothing more specific is known.
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
     span.end();
   }
 }
