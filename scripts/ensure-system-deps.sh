@@ -13,6 +13,7 @@ required=(
   prometheus-redis-exporter:prometheus-redis-exporter
   docker-compose:docker-compose
   amtool:prometheus-alertmanager
+  openssl:openssl
 )
 
 missing_bins=()
