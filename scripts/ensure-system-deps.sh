@@ -14,6 +14,7 @@ required=(
   docker-compose:docker-compose
   amtool:prometheus-alertmanager
   chromium:chromium
+  openssl:openssl
 )
 
 missing_bins=()

@@ -16,6 +16,7 @@ const ENV = {
   ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
   METRICS_TOKEN: 'test-metrics-token-0123456789',
   GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
+  REDIS_PASSWORD: 'test-redis-password-5e1f',
 };
 
 interface Service {
@@ -108,18 +109,80 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('builds the API from a pinned node:20 bookworm-slim image', () => {
+  it('builds the API in stages on a maintained Node LTS pinned by exact version, runs it compiled, non-root, behind tini', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1] ?? '');
-    expect(froms.length).toBeGreaterThan(0);
-    for (const f of froms) expect(f).toMatch(/^node:20(\.\d+){0,2}-bookworm-slim$/);
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gm)].map((m) => ({
+      image: m[1] ?? '',
+      stage: m[2] ?? '',
+    }));
+    const bases = froms.filter((f) => f.image.startsWith('node:'));
+    expect(bases.length).toBeGreaterThan(0);
+    // Node 22 and 24 are the maintained LTS lines (20 reached end of life on 2026-04-30).
+    for (const f of bases) expect(f.image).toMatch(/^node:(22|24)\.\d+\.\d+-bookworm-slim$/);
+    expect(new Set(bases.map((f) => f.image)).size).toBe(1);
+    const stages = froms.map((f) => f.stage);
+    expect(stages).toEqual(expect.arrayContaining(['deps', 'build', 'prod-deps', 'load', 'runtime']));
+    expect(stages.at(-1)).toBe('runtime');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
     expect(dockerfile).toMatch(/python3 make g\+\+/);
     expect(dockerfile).toMatch(/npm ci/);
-    expect(dockerfile).toMatch(/CMD \["npm", "start"\]/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(runtime).toMatch(/COPY --from=prod-deps \/app\/node_modules/);
+    expect(runtime).not.toMatch(/g\+\+|npm ci|npm install/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
+    expect(runtime).toMatch(/CMD \["node", .*"dist\/main\.js"\]/);
+    expect(runtime).not.toMatch(/npm start|tsx/);
+    expect(runtime).toMatch(/HEALTHCHECK [\s\S]*fetch\('http:\/\/127\.0\.0\.1:.*\/readyz'\)/);
     const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
       .map((l) => l.trim());
-    for (const p of ['node_modules', '.data', '.git']) expect(ignore).toContain(p);
+    for (const p of ['node_modules', '.data', '.git', '.env', '.env.*', '*.pem', '*.key', '.npmrc', '*.db'])
+      expect(ignore).toContain(p);
+  });
+
+  it('publishes UIs and the API on 127.0.0.1 only; Prometheus without lifecycle or admin API', async () => {
+    const c = await resolved();
+    let published = 0;
+    for (const [name, s] of Object.entries(c.services) as Array<[string, Service & { ports?: unknown[] }]>) {
+      for (const p of s.ports ?? []) {
+        published++;
+        const hostIp = typeof p === 'string' ? p.split(':')[0] : (p as { host_ip?: string }).host_ip;
+        expect(hostIp, `${name}: ${JSON.stringify(p)}`).toBe('127.0.0.1');
+      }
+      if (name.startsWith('redis-')) expect(s.ports, `${name} publishes a port`).toBeUndefined();
+    }
+    expect(published).toBeGreaterThanOrEqual(5);
+    const prometheus = JSON.stringify(c.services.prometheus?.command);
+    expect(prometheus).not.toContain('enable-lifecycle');
+    expect(prometheus).not.toContain('enable-admin-api');
+  });
+
+  it('protects the Redis Cluster with REDIS_PASSWORD and gives it to the API, the exporter and the cluster init', async () => {
+    const env: NodeJS.ProcessEnv = { ...ENV };
+    delete env.REDIS_PASSWORD;
+    const r = await run('docker-compose', ['-f', COMPOSE, 'config', '-q'], { cwd: REPO_ROOT, env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/REDIS_PASSWORD/);
+    const c = await resolved();
+    const envOf = (name: string) => (c.services[name]?.environment ?? {}) as Record<string, string>;
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      expect(envOf(`redis-${n}`).REDIS_PASSWORD).toBe(ENV.REDIS_PASSWORD);
+      expect(JSON.stringify(c.services[`redis-${n}`]?.command)).toContain('requirepass');
+    }
+    for (const name of ['api-1', 'api-2', 'redis-exporter'])
+      expect(envOf(name).REDIS_PASSWORD, name).toBe(ENV.REDIS_PASSWORD);
+    expect(envOf('redis-cluster-init').REDISCLI_AUTH).toBe(ENV.REDIS_PASSWORD);
+    expect(readFileSync(COMPOSE, 'utf8')).not.toContain(ENV.REDIS_PASSWORD);
+  });
+
+  it('runs the load generator from its own image stage, not the API image', async () => {
+    const c = await resolved();
+    const load = c.services.load?.build;
+    const api = c.services['api-1']?.build;
+    expect(typeof load === 'object' ? (load as { target?: string }).target : undefined).toBe('load');
+    expect(typeof api === 'object' ? (api as { target?: string }).target : undefined).toBe('runtime');
+    expect(c.services.load?.image).not.toBe(c.services['api-1']?.image);
   });
 
   it('bind-mounts only local paths that exist', async () => {
