@@ -6,7 +6,8 @@
  * Argument: {"lib","scenario","seeds":"host:port,…","ms"}.
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cacheable, CacheableMemory } from 'cacheable';
 import { Cluster } from 'ioredis';
 import { Keyv } from 'keyv';
@@ -32,10 +33,10 @@ const VALUE = JSON.stringify({ pad: 'x'.repeat(490) }).slice(0, 500);
 const ns = `peer${randomUUID().slice(0, 8)}`;
 const memory = spec.scenario === 'l1';
 const closers: (() => Promise<unknown>)[] = [];
-const require = createRequire(import.meta.url);
 
+/** Installed version, read from node_modules (some packages do not export their package.json). */
 function versionOf(pkg: string): string {
-  return (require(`${pkg}/package.json`) as { version: string }).version;
+  return (JSON.parse(readFileSync(join('node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function keyvRedis(): Promise<Keyv> {
