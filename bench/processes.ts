@@ -88,10 +88,10 @@ export async function startService(name: string, env: Record<string, string>): P
   children.add(proc);
   const lines = countLines(proc);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server ${name} exited with ${proc.exitCode} before it was ready`);
-    if (Date.now() > deadline) throw new Error(`server ${name} not ready in 60 s`);
+    if (Date.now() > deadline) throw new Error(`server ${name} not ready in 120 s`);
     try {
       const res = await fetch(`${url}/readyz`);
       const body = (await res.json()) as { status?: string };
@@ -113,7 +113,7 @@ export function startScript(name: string, script: string, env: Record<string, st
   children.add(proc);
   const lines = countLines(proc);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server ${name} did not start in 60 s`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server ${name} did not start in 120 s`)), 120_000);
     proc.once('exit', (code) => reject(new Error(`server ${name} exited with ${code} before it was ready`)));
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       const m = /^READY (\d+)$/.exec(line);

@@ -61,9 +61,9 @@ const service = createService({
 repo = new CatalogRepository(service.db);
 bare = snapshot(repo.product(42) ?? {}).json;
 
-const deadline = Date.now() + 30_000;
+const deadline = Date.now() + 120_000;
 while (config.REDIS_CLUSTER_NODES && service.readiness().status !== 'ready') {
-  if (Date.now() > deadline) throw new Error(`not ready after 30 s: ${JSON.stringify(service.readiness())}`);
+  if (Date.now() > deadline) throw new Error(`not ready after 120 s: ${JSON.stringify(service.readiness())}`);
   await new Promise((r) => setTimeout(r, 50));
 }
 
