@@ -8,6 +8,7 @@ import { type CacheObserver, composeObserver, noopObserver } from './cache/types
 import type { Config } from './config/config.ts';
 import { CacheConsole } from './console/cache-console.ts';
 import { ClusterViewer } from './console/cluster-view.ts';
+import { HotKeyObserver } from './console/hot-key-observer.ts';
 import { createHttpApp } from './http/app.ts';
 import type { ShopApp } from './http/app-env.ts';
 import type { DependencyState, Readiness } from './http/routes/ops-routes.ts';
@@ -87,10 +88,8 @@ export function createService(options: ServiceOptions): Service {
           l1Bounds: { maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
         })
       : undefined;
-  const observer =
-    tracing || cacheConsole
-      ? composeObserver(counting, tracing ? new CacheTracing() : counting, cacheConsole?.hotKeys ?? counting)
-      : counting;
+  const traced = tracing ? composeObserver(counting, new CacheTracing()) : counting;
+  const observer = cacheConsole ? new HotKeyObserver(traced, cacheConsole.hotKeys) : traced;
 
   const runtime = createCache({
     registry,

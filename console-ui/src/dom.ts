@@ -30,7 +30,7 @@ export function formatSeconds(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   if (value < 1e-3) return `${(value * 1e6).toFixed(value < 1e-5 ? 1 : 0)} µs`;
   if (value < 1) return `${(value * 1e3).toFixed(value < 0.01 ? 1 : 0)} ms`;
-  return `${value.toFixed(2)} s`;
+  return `${value.toFixed(value >= 10 ? 0 : 1)} s`;
 }
 
 export function formatBytes(value: number | null | undefined): string {

@@ -99,14 +99,10 @@ export const noopObserver: CacheObserver = {
   },
 };
 
-/**
- * Counting from one observer, tracing from another (or the same), hot keys from a third, with no
- * per-call indirection beyond a bound method.
- */
+/** Counting from one observer, tracing from another, with no per-call indirection beyond a bound method. */
 export function composeObserver(
   counting: CacheObserver,
-  tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'> = counting,
-  keys: Pick<CacheObserver, 'keyLookup'> = counting,
+  tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'>,
 ): CacheObserver {
   return {
     request: counting.request.bind(counting),
@@ -118,7 +114,7 @@ export function composeObserver(
     invalidation: counting.invalidation.bind(counting),
     l2Error: counting.l2Error.bind(counting),
     circuit: counting.circuit.bind(counting),
-    keyLookup: keys.keyLookup.bind(keys),
+    keyLookup: counting.keyLookup.bind(counting),
     startLookup: tracing.startLookup.bind(tracing),
     traceLoad: tracing.traceLoad.bind(tracing),
     semantics: counting.semantics,
