@@ -5,8 +5,8 @@
  * web07 and web12, product-page traffic of an online shop; bench/data/cache2k/ORIGIN.md).
  * Deterministic (seeded PRNG, fixed traces); hit ratios do not depend on machine speed.
  *
- *   npm run bench:hit-ratio            prints the tables
- *   npm run bench:hit-ratio -- --write also replaces its section of BENCHMARKS.md
+ *   npm run bench:hit-ratio    prints the tables and replaces its section of BENCHMARKS.md
+ *   node --import tsx bench/hit-ratio.ts [--traces-only]    prints only
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -203,19 +203,22 @@ function traceTables(): string {
 const BEGIN = '<!-- hit-ratio:begin (written by npm run bench:hit-ratio -- --write) -->';
 const END = '<!-- hit-ratio:end -->';
 
-const started = Date.now();
-const body = [
-  '### L1 hit ratio: LRU vs W-TinyLFU (`npm run bench:hit-ratio`)',
-  '',
-  'Simulated reads through the real L1 tier (`src/cache/l1-memory-tier.ts` with the shop prefix policies) at equal byte budgets; deterministic, so these figures do not vary with machine load. "Shares" are the per-prefix byte shares of `src/shop/cache-policies.ts` (search 20%, catalog 40%, category 10%, popular 5%). Window 10% of L1, count-min sketch of 4-bit counters over the L1 entry bound.',
-  '',
-  ...(process.argv.includes('--traces-only') ? [] : [mixTables(), '']),
-  traceTables(),
-].join('\n');
-const section = `${BEGIN}\n${body}\n\n_Run took ${((Date.now() - started) / 1000).toFixed(0)} s._\n${END}`;
-console.log(section);
+/** The BENCHMARKS.md section, markers included; bench/run.ts can call this and write it in place. */
+export function hitRatioSection(options: { tracesOnly?: boolean } = {}): string {
+  const started = Date.now();
+  const body = [
+    '### L1 hit ratio: LRU vs W-TinyLFU (`npm run bench:hit-ratio`)',
+    '',
+    'Simulated reads through the real L1 tier (`src/cache/l1-memory-tier.ts` with the shop prefix policies) at equal byte budgets; deterministic, so these figures do not vary with machine load. "Shares" are the per-prefix byte shares of `src/shop/cache-policies.ts` (search 20%, catalog 40%, category 10%, popular 5%). Window 10% of L1, count-min sketch of 4-bit counters (8 bytes per entry L1 can hold).',
+    '',
+    ...(options.tracesOnly ? [] : [mixTables(), '']),
+    traceTables(),
+  ].join('\n');
+  return `${BEGIN}\n${body}\n\n_Simulation took ${((Date.now() - started) / 1000).toFixed(0)} s._\n${END}`;
+}
 
-if (process.argv.includes('--write')) {
+/** Replaces the section between the markers in BENCHMARKS.md, or appends it. */
+export function writeHitRatioSection(section: string): void {
   const path = new URL('../BENCHMARKS.md', import.meta.url);
   const doc = readFileSync(path, 'utf8');
   const from = doc.indexOf(BEGIN.slice(0, 22));
@@ -225,4 +228,10 @@ if (process.argv.includes('--write')) {
       ? doc.slice(0, from) + section + doc.slice(to + END.length)
       : `${doc.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, next);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const section = hitRatioSection({ tracesOnly: process.argv.includes('--traces-only') });
+  console.log(section);
+  if (process.argv.includes('--write')) writeHitRatioSection(section);
 }

@@ -28,6 +28,8 @@ type Entry = CacheEntry<unknown>;
 
 /** About the smallest entry the service stores (a product is ~950 bytes): sizes the frequency sketch. */
 const TYPICAL_ENTRY_BYTES = 1_024;
+/** A candidate that would displace more entries than this is not admitted (bounds the work of one admission). */
+const MAX_VICTIMS_COMPARED = 64;
 
 /**
  * The in-process tier, W-TinyLFU on lru-cache storage. A new key of a TinyLFU prefix enters a
@@ -186,8 +188,7 @@ export class L1MemoryTier {
       this.observer.eviction(prefix, 'l1', 'expired');
       return;
     }
-    const victim = this.mainVictim(entry.size);
-    if (victim !== undefined && this.frequency && !this.frequency.admit(full, victim)) {
+    if (!this.winsAgainstVictims(full, entry.size)) {
       this.observer.admission(prefix, 'rejected');
       this.observer.eviction(prefix, 'l1', 'size');
       return;
@@ -196,11 +197,23 @@ export class L1MemoryTier {
     this.main.set(full, entry, { ttl, size: entry.size });
   }
 
-  private mainVictim(incomingBytes: number): string | undefined {
-    if (this.main.size < this.mainMaxEntries && this.main.calculatedSize + incomingBytes <= this.mainMaxBytes)
-      return undefined;
-    for (const key of this.main.rkeys()) return key;
-    return undefined;
+  /**
+   * A candidate may need the place of several entries (a 12 kB page displaces a dozen products):
+   * it must beat every one it would push out, least recent first, not only the first.
+   */
+  private winsAgainstVictims(full: string, bytes: number): boolean {
+    let bytesShort = this.main.calculatedSize + bytes - this.mainMaxBytes;
+    let entriesShort = this.main.size + 1 - this.mainMaxEntries;
+    if (bytesShort <= 0 && entriesShort <= 0) return true;
+    if (!this.frequency) return true;
+    let compared = 0;
+    for (const victim of this.main.rkeys()) {
+      if (compared++ >= MAX_VICTIMS_COMPARED || !this.frequency.admit(full, victim)) return false;
+      bytesShort -= this.main.peek(victim, { allowStale: true })?.size ?? 0;
+      entriesShort--;
+      if (bytesShort <= 0 && entriesShort <= 0) return true;
+    }
+    return true;
   }
 
   private enforceBudgets(): void {
