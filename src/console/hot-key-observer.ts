@@ -1,6 +1,8 @@
 import type {
+  AdmissionResult,
   CacheObserver,
   CacheOperation,
+  CacheSemanticsObserver,
   CircuitState,
   EvictionReason,
   InvalidationSource,
@@ -18,10 +20,14 @@ import type { HotKeys } from './hot-keys.ts';
  * console, plus the sketch's sampled increment (bench: CONSOLE_ENABLED on vs off).
  */
 export class HotKeyObserver implements CacheObserver {
+  readonly semantics: CacheSemanticsObserver | undefined;
+
   constructor(
     private readonly inner: CacheObserver,
     private readonly hotKeys: HotKeys,
-  ) {}
+  ) {
+    this.semantics = inner.semantics;
+  }
 
   keyLookup(prefix: PrefixRef, key: string): void {
     this.hotKeys.keyLookup(prefix, key);
@@ -31,6 +37,9 @@ export class HotKeyObserver implements CacheObserver {
   }
   eviction(prefix: PrefixRef, tier: Tier, reason: EvictionReason): void {
     this.inner.eviction(prefix, tier, reason);
+  }
+  admission(prefix: PrefixRef, result: AdmissionResult): void {
+    this.inner.admission(prefix, result);
   }
   operation(prefix: PrefixRef, tier: Tier, op: CacheOperation, seconds: number): void {
     this.inner.operation(prefix, tier, op, seconds);
