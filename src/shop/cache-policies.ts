@@ -7,17 +7,21 @@ import type { PrefixPolicy } from '../cache/prefix-registry.ts';
  */
 export function shopCachePolicies(ttlScale = 1): PrefixPolicy[] {
   const s = (ms: number) => Math.max(1, Math.round(ms * ttlScale));
+  // Loader timeouts (not scaled: they bound a caller's wait, not an entry's life). Soft: past it a
+  // stale value within grace answers while the load finishes. Hard: past it the fail-safe value
+  // or a 503. SQLite reads take well under 10 ms; the lock wait (1 s) is what these cut short.
+  const timeouts = { softTimeoutMs: 250, hardTimeoutMs: 2_000 };
   return [
     // Product pages are the hottest reads; every change to a product invalidates its key.
-    { name: 'product', freshMs: s(300_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true },
+    { name: 'product', freshMs: s(300_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true, ...timeouts },
     // Category list and pages: change only through admin, which invalidates them.
-    { name: 'category', freshMs: s(600_000), graceMs: s(3_600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true },
+    { name: 'category', freshMs: s(600_000), graceMs: s(3_600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true, ...timeouts },
     // Catalogue pages: invalidated by tag on any change to a product they may list.
-    { name: 'catalog', freshMs: s(120_000), graceMs: s(600_000), jitter: 0.2, l1: true, staleWhileRevalidate: true },
+    { name: 'catalog', freshMs: s(120_000), graceMs: s(600_000), jitter: 0.2, l1: true, staleWhileRevalidate: true, ...timeouts },
     // Searches: many distinct keys, each rarely repeated; shorter so they do not crowd L1.
-    { name: 'search', freshMs: s(60_000), graceMs: s(300_000), jitter: 0.2, l1: true, staleWhileRevalidate: true },
+    { name: 'search', freshMs: s(60_000), graceMs: s(300_000), jitter: 0.2, l1: true, staleWhileRevalidate: true, ...timeouts },
     // Best sellers: an aggregate over all orders, not invalidated per order (it would never stay cached
     // under order traffic); its ranking is at most this old, while the products in it are always current.
-    { name: 'popular', freshMs: s(30_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true },
+    { name: 'popular', freshMs: s(30_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true, ...timeouts },
   ];
 }
