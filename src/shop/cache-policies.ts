@@ -13,15 +13,55 @@ export function shopCachePolicies(ttlScale = 1): PrefixPolicy[] {
   const timeouts = { softTimeoutMs: 250, hardTimeoutMs: 2_000 };
   return [
     // Product pages are the hottest reads; every change to a product invalidates its key.
-    { name: 'product', freshMs: s(300_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true, ...timeouts },
+    {
+      name: 'product',
+      freshMs: s(300_000),
+      graceMs: s(600_000),
+      jitter: 0.1,
+      l1: true,
+      staleWhileRevalidate: true,
+      ...timeouts,
+    },
     // Category list and pages: change only through admin, which invalidates them.
-    { name: 'category', freshMs: s(600_000), graceMs: s(3_600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true, ...timeouts },
+    {
+      name: 'category',
+      freshMs: s(600_000),
+      graceMs: s(3_600_000),
+      jitter: 0.1,
+      l1: true,
+      staleWhileRevalidate: true,
+      ...timeouts,
+    },
     // Catalogue pages: invalidated by tag on any change to a product they may list.
-    { name: 'catalog', freshMs: s(120_000), graceMs: s(600_000), jitter: 0.2, l1: true, staleWhileRevalidate: true, ...timeouts },
+    {
+      name: 'catalog',
+      freshMs: s(120_000),
+      graceMs: s(600_000),
+      jitter: 0.2,
+      l1: true,
+      staleWhileRevalidate: true,
+      ...timeouts,
+    },
     // Searches: many distinct keys, each rarely repeated; shorter so they do not crowd L1.
-    { name: 'search', freshMs: s(60_000), graceMs: s(300_000), jitter: 0.2, l1: true, staleWhileRevalidate: true, ...timeouts },
+    {
+      name: 'search',
+      freshMs: s(60_000),
+      graceMs: s(300_000),
+      jitter: 0.2,
+      l1: true,
+      staleWhileRevalidate: true,
+      ...timeouts,
+    },
     // Best sellers: an aggregate over all orders, not invalidated per order (it would never stay cached
     // under order traffic); its ranking is at most this old, while the products in it are always current.
-    { name: 'popular', freshMs: s(30_000), graceMs: s(600_000), jitter: 0.1, l1: true, staleWhileRevalidate: true, ...timeouts },
+    {
+      name: 'popular',
+      freshMs: s(30_000),
+      graceMs: s(600_000),
+      jitter: 0.1,
+      l1: true,
+      staleWhileRevalidate: true,
+      ...timeouts,
+    },
   ];
 }
