@@ -1,4 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type ApiProcess, startApiProcess } from './harness/api-process.ts';
 import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
@@ -14,11 +15,12 @@ let cluster: RedisClusterHandle;
 let a: ApiProcess;
 let b: ApiProcess;
 const db = tempDatabase();
+const namespace = testNamespace();
 
 beforeAll(async () => {
   cluster = await startPrivateCluster();
-  const namespace = testNamespace();
-  const env = { CACHE_L2_TIMEOUT_MS: '100', CACHE_BUS_HEARTBEAT_MS: '100' };
+  // The production heartbeat (1 s): a shorter one would let gap detection, not the message, do the work.
+  const env = { CACHE_L2_TIMEOUT_MS: '100', CACHE_BUS_HEARTBEAT_MS: '1000' };
   a = await startApiProcess({ redis: cluster.seedString, namespace, databasePath: db.path, env });
   b = await startApiProcess({ redis: cluster.seedString, namespace, databasePath: db.path, env });
 });
@@ -38,6 +40,23 @@ async function priceOf(base: string, id: number): Promise<{ status: number; pric
   return { status: 200, price: ((await res.json()) as { price: { amount: number } }).price.amount };
 }
 
+/** Ports of the nodes the two processes' bus subscriptions sit on. */
+async function subscriberPorts(): Promise<Set<number>> {
+  const ports = new Set<number>();
+  for (const seed of cluster.seeds) {
+    const node = new Redis({ host: seed.host, port: seed.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await node.connect();
+      // PUBSUB NUMSUB answers for the node asked: subscriptions held on that node only.
+      const [, count] = (await node.pubsub('NUMSUB', `${namespace}:invalidation`)) as [string, number];
+      if (Number(count) > 0) ports.add(seed.port);
+    } finally {
+      node.disconnect();
+    }
+  }
+  return ports;
+}
+
 async function masterOf(id: number) {
   const slot = calculateSlot(`product:${id}`);
   const m = (await cluster.masters()).find((n) => inRanges(slot, n.slotRanges));
@@ -54,6 +73,7 @@ async function writeAndWatch(id: number, fault: () => Promise<void>, boundMs: nu
   const next = before + 7;
   const t0 = performance.now();
   const write = await fetch(`${a.url}/admin/products/${id}`, {
+    signal: AbortSignal.timeout(10_000),
     method: 'PATCH',
     headers: adminHeaders,
     body: JSON.stringify({ price: { amount: next, currency: 'EUR' } }),
@@ -96,7 +116,14 @@ async function neverOld(id: number, next: number, ms: number): Promise<number> {
 }
 
 test('a write while the master of the key is paused reaches the other process within 1 s, and the L2 entry it could not delete is not served after the resume', async () => {
-  const id = 7;
+  // A key whose master hosts neither bus subscription: this test is about the message, not about a
+  // subscriber on the paused node (then the heartbeat's silence drops L1 after three beats).
+  const subscribed = await subscriberPorts();
+  const masters = await cluster.masters();
+  const free = masters.find((m) => !subscribed.has(m.port));
+  expect(free, `a master without a bus subscription (subscribed: ${[...subscribed].join(',')})`).toBeDefined();
+  let id = 1;
+  while (!inRanges(calculateSlot(`product:${id}`), free!.slotRanges)) id++;
   const victim = await masterOf(id);
   const paused = await writeAndWatch(id, () => cluster.pauseNode(victim.port), 1_000);
   await cluster.resumeNode(victim.port); // well before the 2 s node timeout: no failover, the old entry is still there

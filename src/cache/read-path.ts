@@ -139,7 +139,9 @@ export class ReadPath {
         version = found.version;
         if (found.entry) {
           const now = stack.now();
-          if (now < found.entry.freshUntil) {
+          // An eager refresh wants a newer entry than the one it holds, not the same one again from L2.
+          const newer = ctx.reason !== 'eager' || found.entry.loadedAt > (ctx.fallback?.entry.loadedAt ?? 0);
+          if (now < found.entry.freshUntil && newer) {
             stack.observer.request(prefix, 'l2', 'hit');
             trace?.tierReached('l2', 'hit');
             return hitLookup(found.entry, 'l2', now, stack.fillL1(key, found.entry, ctx.startSeq));

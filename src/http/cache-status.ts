@@ -7,7 +7,7 @@ import type { Lookup } from '../cache/two-tier-cache.ts';
 export function cacheStatus(lookup: Lookup<unknown>): string {
   // Floor, not trunc: an entry half a second stale must say ttl=-1, not 0.
   const ttl = Math.floor(lookup.ttlMs / 1000);
-  const staleDetail = lookup.stale ? '; detail=stale' : '';
+  const staleDetail = lookup.timeout ? `; detail=${lookup.timeout}-timeout` : lookup.stale ? '; detail=stale' : '';
   if (lookup.source === 'l1') return `shop-l1; hit; ttl=${ttl}${staleDetail}`;
   const l1 = `shop-l1; fwd=miss${lookup.storedL1 ? '; stored' : ''}`;
   if (lookup.source === 'l2') return `shop-l2; hit; ttl=${ttl}${staleDetail}, ${l1}`;
