@@ -55,8 +55,11 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   if (corsMiddleware) app.use('*', corsMiddleware);
   if (deps.tracing) app.use('*', traceRequests());
   app.use('*', observeRequests(deps.logger, deps.metrics?.http));
-  app.use('*', methodNotAllowed(app));
-  app.use('*', compression().middleware);
+  const notAllowed = methodNotAllowed(app);
+  app.use('*', notAllowed.guard);
+  // Lists only: single products and categories are small, and the hot product route stays untouched.
+  const compress = compression().middleware;
+  for (const path of ['/api/products', '/api/products/popular', '/api/categories']) app.use(path, compress);
   // Only where a body is read: on GETs it would build a full Request object for nothing.
   app.on(
     ['POST', 'PUT', 'PATCH', 'DELETE'],
@@ -82,11 +85,13 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   }
   deps.extraRoutes?.(app);
 
-  app.notFound((c) =>
-    problemResponse(
-      c,
-      problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`),
-    ),
+  app.notFound(
+    (c) =>
+      notAllowed.orNotFound(c) ??
+      problemResponse(
+        c,
+        problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`),
+      ),
   );
   app.onError((error, c) => {
     const { problem: p, expected } = problemFor(error);
