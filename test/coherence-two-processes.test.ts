@@ -36,9 +36,10 @@ function startProxy(upstreams: readonly string[]): Promise<Server> {
         .then(async (up) => {
           const out = Buffer.from(await up.arrayBuffer());
           const h: Record<string, string> = { 'x-upstream': String(index) };
+          // fetch has already decoded a compressed body, so its content-encoding no longer applies.
+          const dropped = ['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'content-encoding'];
           up.headers.forEach((v, k) => {
-            if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'keep-alive')
-              h[k] = v;
+            if (!dropped.includes(k)) h[k] = v;
           });
           res.writeHead(up.status, h).end(out);
         })

@@ -100,6 +100,7 @@ describe('contract fuzz: every operation, answers checked against the document',
     if (res.status >= 500) breaches.push(`server error: ${where}`);
     if (call.kind === 'valid' && res.status === 400) breaches.push(`valid request refused: ${where}`);
     if (call.kind === 'invalid' && res.status < 400) breaches.push(`invalid request accepted: ${where}`);
+    if (call.what === 'wrong media type' && res.status !== 415) breaches.push(`wrong media type not a 415: ${where}`);
     const media = Object.keys(response.content ?? {});
     if (media.length === 0) {
       if (text !== '') breaches.push(`body where none is documented: ${where}`);

@@ -63,12 +63,15 @@ export class CacheConsole {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
+    const tick = () => {
       // A sample still running (a very busy loop) is not stacked on.
       this.sampling ??= this.sample().finally(() => {
         this.sampling = undefined;
       });
-    }, this.meta.intervalMs);
+    };
+    // A baseline at start: traffic before the first tick then shows as a rate, not as the starting point.
+    tick();
+    this.timer = setInterval(tick, this.meta.intervalMs);
     this.timer.unref();
   }
 

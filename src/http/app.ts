@@ -68,8 +68,13 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   const corsMiddleware = cors(deps.corsOrigins ?? []);
   if (corsMiddleware) app.use('*', corsMiddleware);
   app.use('*', securityHeaders());
-  app.use('*', methodNotAllowed(app));
-  app.use('*', compression().middleware);
+  const notAllowed = methodNotAllowed(app);
+  // Admin paths only: a wrong method there is a 405 before the token guard; elsewhere the
+  // not-found handler answers 405, so routes that matched pay nothing.
+  app.use('/admin/*', notAllowed.guard);
+  // Lists only: single products and categories are small, and the hot product route stays untouched.
+  const compress = compression().middleware;
+  for (const path of ['/api/products', '/api/products/popular', '/api/categories']) app.use(path, compress);
   // Only where a body is read: on GETs it would build a full Request object for nothing.
   app.on(BODY_METHODS, '*', closeAfterUnreadBody());
   // Admin authentication comes before any body is read or measured.
@@ -90,11 +95,13 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   }
   deps.extraRoutes?.(app);
 
-  app.notFound((c) =>
-    problemResponse(
-      c,
-      problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`),
-    ),
+  app.notFound(
+    (c) =>
+      notAllowed.orNotFound(c) ??
+      problemResponse(
+        c,
+        problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`),
+      ),
   );
   app.onError((error, c) => {
     const { problem: p, expected } = problemFor(error);

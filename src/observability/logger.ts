@@ -51,6 +51,8 @@ export interface AccessLogEntry {
   durationMs: number;
   traceId: string | undefined;
   spanId: string | undefined;
+  /** Well-formed by construction (`A-Za-z0-9._:-`, see request-id.ts): written without escaping. */
+  requestId: string | undefined;
 }
 
 /**
@@ -83,15 +85,23 @@ export class AccessLog {
       // A logger built elsewhere: the same line through pino.
       const trace = e.traceId === undefined ? {} : { trace_id: e.traceId, span_id: e.spanId };
       this.logger.info(
-        { method: e.method, route: e.route, status: e.status, durationMs: e.durationMs, ...trace },
+        {
+          method: e.method,
+          route: e.route,
+          status: e.status,
+          durationMs: e.durationMs,
+          requestId: e.requestId,
+          ...trace,
+        },
         'request',
       );
       return;
     }
     const method = isPlainToken(e.method) ? e.method : JSON.stringify(e.method).slice(1, -1);
     const trace = e.traceId === undefined ? '' : `,"trace_id":"${e.traceId}","span_id":"${e.spanId}"`;
+    const request = e.requestId === undefined ? '' : `,"requestId":"${e.requestId}"`;
     this.stream.write(
-      `{"level":"info","time":"${this.lastIso}","service":"${SERVICE}","method":"${method}","route":${JSON.stringify(e.route)},"status":${e.status},"durationMs":${e.durationMs}${trace},"msg":"request"}\n`,
+      `{"level":"info","time":"${this.lastIso}","service":"${SERVICE}","method":"${method}","route":${JSON.stringify(e.route)},"status":${e.status},"durationMs":${e.durationMs}${request}${trace},"msg":"request"}\n`,
     );
   }
 }

@@ -4,8 +4,12 @@ import { LRUCache } from 'lru-cache';
 
 export type Encoding = 'br' | 'gzip';
 
-/** The compressed forms of one cached body; `null` when the body is too small to be worth it. */
-type Compressed = { br: Uint8Array; gzip: Uint8Array } | null;
+/** The compressed forms of one cached body made so far (each on first demand); `small` when not worth it. */
+interface Compressed {
+  small: boolean;
+  br?: Uint8Array;
+  gzip?: Uint8Array;
+}
 
 export interface CompressionOptions {
   /** Bodies below this many bytes go out as they are (headers and framing would eat the gain). */
@@ -16,23 +20,23 @@ export interface CompressionOptions {
 
 export interface Compression {
   middleware: MiddlewareHandler;
-  /** How many bodies were compressed: once per cached value, not per request. */
+  /** How many bodies were compressed: once per cached value and encoding, not per request. */
   readonly stats: { compressions: number };
 }
 
 /**
  * gzip and brotli for the cached JSON answers (those with an ETag), compressed once per cached
- * value: the ETag is a hash of the serialized bytes, so it keys a bounded memo of the compressed
- * copies, and a hit only swaps the body. A cached answer varies by Accept-Encoding whether or
+ * value and encoding (on the first request asking for it): the ETag is a hash of the serialized
+ * bytes, so it keys a bounded memo of the compressed copies, and a hit only swaps the body. A cached answer varies by Accept-Encoding whether or
  * not this request asked, so `Vary: Accept-Encoding` goes on every one of them. A compressed
  * answer carries the weak form of the ETag (another representation, RFC 9110 §8.8.1); If-None-Match
  * compares weakly, so either form revalidates.
  */
 export function compression(options: CompressionOptions = {}): Compression {
   const minBytes = options.minBytes ?? 1024;
-  const memo = new LRUCache<string, { value: Compressed }>({
+  const memo = new LRUCache<string, Compressed>({
     maxSize: options.maxMemoBytes ?? 16 * 1024 * 1024,
-    sizeCalculation: (e) => 64 + (e.value ? e.value.br.byteLength + e.value.gzip.byteLength : 0),
+    sizeCalculation: (e) => 64 + (e.br?.byteLength ?? 0) + (e.gzip?.byteLength ?? 0),
   });
   const stats = { compressions: 0 };
 
@@ -45,39 +49,40 @@ export function compression(options: CompressionOptions = {}): Compression {
     if (res.status !== 200 || c.req.method === 'HEAD') return;
     const encoding = preferredEncoding(c.req.header('accept-encoding'));
     if (encoding === undefined) return;
-    let entry = memo.get(etag);
-    if (entry === undefined) {
+    const entry = memo.get(etag);
+    if (entry?.small) return;
+    let compressed = entry?.[encoding];
+    if (compressed === undefined) {
       const body = new Uint8Array(await res.arrayBuffer());
-      entry = { value: body.byteLength < minBytes ? null : compressBoth(body) };
-      if (entry.value) stats.compressions++;
-      memo.set(etag, entry);
-      // The original body is consumed: answer with it again when it stays uncompressed.
-      if (entry.value === null) {
+      if (body.byteLength < minBytes) {
+        memo.set(etag, { small: true });
+        // The original body is consumed: answer with it again, uncompressed.
         c.res = new Response(body, { status: res.status, headers: res.headers });
         return;
       }
+      compressed = compress(body, encoding);
+      stats.compressions++;
+      // set() again, not a mutation: the memo's byte accounting must see the new copy.
+      memo.set(etag, { ...entry, small: false, [encoding]: compressed });
     }
-    if (entry.value === null) return;
     res.headers.set('content-encoding', encoding);
     res.headers.delete('content-length');
     if (!etag.startsWith('W/')) res.headers.set('etag', `W/${etag}`);
-    c.res = new Response(entry.value[encoding], { status: 200, headers: res.headers });
+    c.res = new Response(compressed, { status: 200, headers: res.headers });
   };
   return { middleware, stats };
 }
 
-function compressBoth(body: Uint8Array): { br: Uint8Array; gzip: Uint8Array } {
-  return {
-    gzip: gzipSync(body, { level: 6 }),
-    // Quality 5: most of brotli's gain over gzip on JSON at a few times gzip's cost, paid once per value.
-    br: brotliCompressSync(body, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 5,
-        [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
-        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-      },
-    }),
-  };
+function compress(body: Uint8Array, encoding: Encoding): Uint8Array {
+  if (encoding === 'gzip') return gzipSync(body, { level: 6 });
+  // Quality 4: about gzip's cost with a third less output on JSON; paid once per value.
+  return brotliCompressSync(body, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 4,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+    },
+  });
 }
 
 /** brotli when accepted, else gzip, else nothing; `q=0` refuses a coding (RFC 9110 §12.5.3). */

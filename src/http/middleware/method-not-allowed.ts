@@ -6,11 +6,14 @@ import { problem, problemResponse } from '../problem.ts';
 
 /**
  * 405 with `Allow` for a known path and a method it does not have; OPTIONS on a known path
- * answers 204 with `Allow`. Admin paths are checked before their token guard (so a wrong method
- * there is a 405, not a 401), by one loop over what the router matched; every other path only
- * when it came out 404, so a hit on a hot route pays nothing but a status comparison.
+ * answers 204 with `Allow`. Two parts, so routes that matched pay nothing: `guard` checks admin
+ * paths before their token guard (a wrong method there is a 405, not a 401); `orNotFound` runs
+ * from the not-found handler, which only unmatched requests reach.
  */
-export function methodNotAllowed(app: ShopApp): MiddlewareHandler {
+export function methodNotAllowed(app: ShopApp): {
+  guard: MiddlewareHandler;
+  orNotFound(c: Context): Response | undefined;
+} {
   let router: TrieRouter<string[]> | undefined;
   const allowedFor = (path: string): string[] => {
     if (!router) router = buildRouter(app);
@@ -27,20 +30,21 @@ export function methodNotAllowed(app: ShopApp): MiddlewareHandler {
       { allow },
     );
   };
-  return async (c, next) => {
-    if (c.req.path.startsWith('/admin/')) {
+  return {
+    guard: (c, next) => {
+      if (!c.req.path.startsWith('/admin/')) return next();
       for (const route of matchedRoutes(c)) {
         if (route.method !== 'ALL' && !route.path.includes('*')) return next();
       }
       const methods = allowedFor(c.req.path);
       if (methods.length === 0) return next();
+      return Promise.resolve(answer(c, methods));
+    },
+    orNotFound(c) {
+      const methods = allowedFor(c.req.path);
+      if (methods.length === 0 || methods.includes(c.req.method)) return undefined;
       return answer(c, methods);
-    }
-    await next();
-    if (c.res.status !== 404 || c.error) return;
-    const methods = allowedFor(c.req.path);
-    if (methods.length === 0 || methods.includes(c.req.method)) return;
-    c.res = answer(c, methods);
+    },
   };
 }
 

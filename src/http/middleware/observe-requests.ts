@@ -25,7 +25,7 @@ export function observeRequests(
   const routes = new RouteTemplates(app);
 
   const finish = (
-    named: string | undefined,
+    carrier: RouteCarrier | undefined,
     method: string,
     path: string,
     status: number,
@@ -33,7 +33,7 @@ export function observeRequests(
     traced: ServerSpan | undefined,
   ): void => {
     const seconds = (performance.now() - started) / 1e3;
-    const route = named ?? routes.of(method, path);
+    const route = carrier?.[ROUTE] ?? routes.of(method, path);
     let traceId: string | undefined;
     let spanId: string | undefined;
     let sampled = false;
@@ -47,7 +47,15 @@ export function observeRequests(
     }
     metrics?.observe(method, route, status, seconds, sampled ? traceId : undefined);
     if (accessLog.enabled)
-      accessLog.write({ method, route, status, durationMs: Math.round(seconds * 1e6) / 1e3, traceId, spanId });
+      accessLog.write({
+        method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        traceId,
+        spanId,
+        requestId: carrier?.[REQUEST_ID],
+      });
   };
 
   app.fetch = (
@@ -56,6 +64,8 @@ export function observeRequests(
     executionCtx?: Parameters<ShopApp['fetch']>[2],
   ) => {
     const started = performance.now();
+    // In-process requests (app.request in tests) have no bindings object: one to carry the route and request id.
+    env ??= {} as NonNullable<typeof env>;
     const method = request.method;
     const path = app.getPath(request, { env });
     const traced = tracer?.start(request, env as Partial<HttpBindings> | undefined, method, path);
@@ -64,27 +74,34 @@ export function observeRequests(
     try {
       answer = traced === undefined ? run() : tracer!.run(traced, run);
     } catch (error) {
-      finish(undefined, method, path, 500, started, traced);
+      finish(env as RouteCarrier | undefined, method, path, 500, started, traced);
       throw error;
     }
     if (answer instanceof Promise)
       return answer.then(
         (res) => {
-          finish((env as RouteCarrier | undefined)?.[ROUTE], method, path, res.status, started, traced);
+          finish(env as RouteCarrier | undefined, method, path, res.status, started, traced);
           return res;
         },
         (error: unknown) => {
-          finish(undefined, method, path, 500, started, traced);
+          finish(env as RouteCarrier | undefined, method, path, 500, started, traced);
           throw error;
         },
       );
-    finish((env as RouteCarrier | undefined)?.[ROUTE], method, path, answer.status, started, traced);
+    finish(env as RouteCarrier | undefined, method, path, answer.status, started, traced);
     return answer;
   };
 }
 
 const ROUTE = Symbol('route template');
-type RouteCarrier = { [ROUTE]?: string };
+const REQUEST_ID = Symbol('request id');
+type RouteCarrier = { [ROUTE]?: string; [REQUEST_ID]?: string };
+
+/** The request id for the access-log line, carried like the route template (request-id.ts sets it). */
+export function carryRequestId(c: Context, id: string): void {
+  const env = c.env as RouteCarrier | undefined;
+  if (env !== undefined && env !== null) env[REQUEST_ID] = id;
+}
 
 /**
  * A hot route names its own template for the request's log line and histogram, sparing a

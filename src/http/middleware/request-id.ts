@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 // For its ContextVariableMap declaration: `c.var.requestId` is a string everywhere.
 import type {} from 'hono/request-id';
+import { carryRequestId } from './observe-requests.ts';
 
 /** 1 to 128 of `A-Z a-z 0-9 - _ . :`: enough for UUIDs, ULIDs and trace ids, nothing that reshapes a log line. */
 const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -11,11 +12,14 @@ const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
  * and 404 answers carry it too.
  */
 export function requestIds(): MiddlewareHandler {
-  return (c, next) => {
+  return async (c, next) => {
     const given = c.req.header('x-request-id');
     const id = given !== undefined && WELL_FORMED.test(given) ? given : crypto.randomUUID();
     c.set('requestId', id);
+    carryRequestId(c, id);
     c.header('x-request-id', id);
-    return next();
+    await next();
+    // Cached routes answer with a Response of their own, which the context's headers never reach.
+    c.res.headers.set('x-request-id', id);
   };
 }
