@@ -101,12 +101,14 @@ describe('read-during-write race', () => {
     const key = a.cache.key('beta', 'race', Date.now());
     let source = 'old';
     const gate = deferred<void>();
+    const loading = deferred<void>();
     const slowRead = a.cache.get(key, async () => {
       const value = source; // read from the "database" before the write
+      loading.resolve();
       await gate.promise;
       return value;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await loading.promise; // the write comes after the read has read the source, whatever the L2 round trips took
     source = 'new';
     await a.cache.invalidate({ keys: [key] });
     gate.resolve();

@@ -176,6 +176,9 @@ export class L2RedisTier {
         this.observer.l2Error('publish', classifyRedisError(error));
       }
     }
+    // No node took it: the cluster as a whole is out of reach, which is what the breaker is for
+    // (with no traffic, the bus's heartbeats are what opens the circuit and marks readiness degraded).
+    this.breaker.failure();
     throw new L2Error('publish', classifyRedisError(lastError), lastError);
   }
 
