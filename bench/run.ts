@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type RedisClusterHandle, startRedisCluster } from '../src/redis-cluster/index.ts';
+import { hitRatioSection, writeHitRatioSection } from './hit-ratio.ts';
 import { runHttpCases } from './http-cases.ts';
 import { runPeers } from './peers/run-peers.ts';
 import {
@@ -255,6 +256,11 @@ async function main(): Promise<void> {
     writeResults(report);
     log(`wrote ${OUT}`);
   } else process.stdout.write(`${report}\n`);
+  // The L1 policy's hit ratios (LRU vs W-TinyLFU, in-process and deterministic) have their own section.
+  if (OUT === 'BENCHMARKS.md') {
+    log('hit ratios: LRU vs W-TinyLFU (bench/hit-ratio.ts)');
+    writeHitRatioSection(hitRatioSection());
+  }
 }
 
 async function runStampede(instances: BenchServer[], path: string, prefix: string) {
