@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../scripts/chromium.ts';
 import { startTestService, type TestService } from './harness/service.ts';
 
 /**
@@ -9,15 +10,6 @@ import { startTestService, type TestService } from './harness/service.ts';
  * CORS_ORIGINS it lists products and places an order; from another origin the browser itself
  * blocks both, and no order reaches the store.
  */
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** A page server: one blank storefront page, on an origin of its own. */
 async function pageServer(): Promise<{ server: Server; origin: string }> {
@@ -77,7 +69,7 @@ describe('a browser on another origin', () => {
     allowed = await pageServer();
     other = await pageServer();
     shop = await startTestService({ listen: true, seedOrders: 0, env: { CORS_ORIGINS: allowed.origin } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
