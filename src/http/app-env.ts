@@ -53,12 +53,14 @@ export function hotGet<R extends HotRoute>(
   app: ShopApp,
   route: R,
   handler: (c: Context, input: Parsed<R>) => Response | Promise<Response>,
+  /** Where the handler is mounted when not on `app` itself (the single-item routes' own app, see app.ts). */
+  mountOn: ShopApp = app,
 ): void {
   app.openAPIRegistry.registerPath(route);
   const honoPath = route.path.replace(/\{([^}]+)\}/g, ':$1');
   const paramSchema = route.request?.params;
   const querySchema = route.request?.query;
-  app.get(honoPath, (c) => {
+  mountOn.get(honoPath, (c) => {
     nameRoute(c, honoPath);
     let param: unknown;
     let query: unknown;

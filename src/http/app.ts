@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { PrefixRegistry } from '../cache/prefix-registry.ts';
 import type { TwoTierCache } from '../cache/two-tier-cache.ts';
 import type { CacheMetrics } from '../observability/cache-metrics.ts';
@@ -16,7 +17,7 @@ import { methodNotAllowed } from './middleware/method-not-allowed.ts';
 import { observeRequests } from './middleware/observe-requests.ts';
 import { closeAfterUnreadBody, limitBody } from './middleware/request-body.ts';
 import { requestIds } from './middleware/request-id.ts';
-import { securityHeaders } from './middleware/security-headers.ts';
+import { SECURITY_HEADERS, securityHeaders } from './middleware/security-headers.ts';
 import { RequestTracer } from './middleware/trace-requests.ts';
 import { problem, problemResponse } from './problem.ts';
 import { registerAdminCacheRoutes } from './routes/admin-cache-routes.ts';
@@ -62,11 +63,25 @@ export interface HttpDeps {
 
 const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
+/**
+ * GET/HEAD of one product or one category: the hottest reads, served by an app of their own with
+ * no middleware, so Hono calls the handler directly and an L1 hit is answered synchronously on
+ * @hono/node-server's fast path. Their responder (and problemResponse) adds what the app-wide
+ * middleware would: security headers and the request id; CORS, when configured, is middleware
+ * there too. Anything else under these paths falls through to the main app. `popular` is a list.
+ */
+const SINGLE_ITEM = /^\/api\/(?:products\/(?!popular$)[^/]+|categories\/[^/]+)$/;
+
 export function createHttpApp(deps: HttpDeps): ShopApp {
   const app = createShopApp();
+  const single = createShopApp();
   app.use('*', requestIds());
   const corsMiddleware = cors(deps.corsOrigins ?? []);
-  if (corsMiddleware) app.use('*', corsMiddleware);
+  if (corsMiddleware) {
+    app.use('*', corsMiddleware);
+    // Per-request headers on every answer, problems included: with CORS on, the single items pay for it.
+    single.use('*', corsMiddleware);
+  }
   app.use('*', securityHeaders());
   const notAllowed = methodNotAllowed(app);
   // Admin paths only: a wrong method there is a 405 before the token guard; elsewhere the
@@ -83,7 +98,10 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
 
   registerOpsRoutes(app, deps.readiness);
   if (deps.metrics?.servedOnApiPort) registerMetricsRoute(app, deps.metrics.registry, deps.metrics.token);
-  registerCatalogRoutes(app, deps.catalog, new CachedResponder(deps.staticResponseHeaders));
+  registerCatalogRoutes(app, deps.catalog, new CachedResponder(deps.staticResponseHeaders), {
+    app: single,
+    responder: new CachedResponder({ ...SECURITY_HEADERS, ...deps.staticResponseHeaders }),
+  });
   registerOrderRoutes(app, deps.orders);
   if (deps.console) {
     registerConsoleRoutes(app, { ...deps.console, cache: deps.cache, metricsToken: deps.metrics?.token });
@@ -103,11 +121,24 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
         problem(404, 'not-found', 'Not found', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`),
       ),
   );
-  app.onError((error, c) => {
+  const onError = (error: Error, c: Context): Response => {
     const { problem: p, expected } = problemFor(error);
     if (!expected) deps.logger.error({ err: error, method: c.req.method }, 'request failed');
     return problemResponse(c, p);
-  });
+  };
+  app.onError(onError);
+  // The app answers these too (through the router below): listed with its own routes, for the
+  // 405 check and for anyone enumerating route templates.
+  app.routes.push(...single.routes);
+  const mainFetch = app.fetch;
+  single.notFound((c) => mainFetch(c.req.raw, c.env));
+  single.onError(onError);
+  app.fetch = (request, env, executionCtx) => {
+    const method = request.method;
+    if ((method === 'GET' || method === 'HEAD') && SINGLE_ITEM.test(app.getPath(request, { env })))
+      return single.fetch(request, env, executionCtx);
+    return mainFetch(request, env, executionCtx);
+  };
   // Around app.fetch, not app.use('*'): see observe-requests.ts.
   observeRequests(app, {
     accessLog: new AccessLog(deps.logger),

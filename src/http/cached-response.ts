@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { CachedRead } from '../shop/catalog-service.ts';
 import { cacheStatus } from './cache-status.ts';
 import { incomingHeader } from './incoming-header.ts';
+import { requestIdOf } from './middleware/request-id.ts';
 import { problem, problemResponse } from './problem.ts';
 
 /** Whether If-None-Match names this ETag (weak comparison, RFC 9110 §13.1.2). */
@@ -57,15 +58,31 @@ export class CachedResponder {
     const snapshot = read.value;
     if (snapshot === null)
       return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
-    if (etagMatches(incomingHeader(c, 'if-none-match'), snapshot.etag))
-      return new Response(null, {
-        status: 304,
-        headers: { ...this.base(this.notModified, cacheControl, false), etag: snapshot.etag, 'cache-status': status },
-      });
+    const requestId = requestIdOf(c);
+    if (etagMatches(incomingHeader(c, 'if-none-match'), snapshot.etag)) {
+      const headers: Record<string, string> = {
+        ...this.base(this.notModified, cacheControl, false),
+        etag: snapshot.etag,
+        'cache-status': status,
+        'x-request-id': requestId,
+      };
+      return new Response(null, { status: 304, headers });
+    }
     // The common case as one object literal (a fixed shape, no spread); static headers need the spread.
     const headers: Record<string, string> = this.hasStatic
-      ? { ...this.base(this.ok, cacheControl, true), etag: snapshot.etag, 'cache-status': status }
-      : { 'content-type': JSON_TYPE, 'cache-control': cacheControl, etag: snapshot.etag, 'cache-status': status };
+      ? {
+          ...this.base(this.ok, cacheControl, true),
+          etag: snapshot.etag,
+          'cache-status': status,
+          'x-request-id': requestId,
+        }
+      : {
+          'content-type': JSON_TYPE,
+          'cache-control': cacheControl,
+          etag: snapshot.etag,
+          'cache-status': status,
+          'x-request-id': requestId,
+        };
     if (extra !== undefined) Object.assign(headers, extra);
     return new Response(snapshot.json, { status: 200, headers });
   }

@@ -55,6 +55,11 @@ export function registerCatalogRoutes(
   app: ShopApp,
   catalog: CatalogService,
   responder: CachedResponder = new CachedResponder(),
+  /**
+   * Where the single-item routes are served and who answers them: app.ts keeps them off the
+   * app-wide middleware, so their responder adds the edge headers itself.
+   */
+  single: { app: ShopApp; responder: CachedResponder } = { app, responder },
 ): void {
   hotGet(
     app,
@@ -97,7 +102,8 @@ export function registerCatalogRoutes(
       },
     }),
     (c, { param: { slug } }) =>
-      responder.send(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
+      single.responder.send(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
+    single.app,
   );
 
   hotGet(
@@ -170,7 +176,9 @@ export function registerCatalogRoutes(
         ...ANY,
       },
     }),
-    (c, { param: { id } }) => responder.send(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
+    (c, { param: { id } }) =>
+      single.responder.send(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
+    single.app,
   );
 }
 
