@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXIT_CODES } from '../src/config/startup-error.ts';
 import { freePort, SERVICE_ARGS, startApiProcess } from './harness/api-process.ts';
-import { testNamespace } from './harness/service.ts';
+import { testNamespace, waitFor } from './harness/service.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
@@ -170,10 +170,16 @@ describe('unreachable cluster nodes at start-up', () => {
         readyWhen: 'answering',
       });
       try {
-        const line = api
-          .stdout()
-          .split('\n')
-          .find((l) => l.includes('no node reachable'));
+        // The log is written asynchronously (flushed every 100 ms): wait for the line, not for luck.
+        const lineOf = () =>
+          api
+            .stdout()
+            .split('\n')
+            .find((l) => l.includes('no node reachable'));
+        await waitFor(async () => lineOf() !== undefined, 10_000, 'the start-up line about unreachable nodes').catch(
+          () => undefined,
+        );
+        const line = lineOf();
         expect(line, api.stdout()).toBeDefined();
         expect(line).toContain(`127.0.0.1:${refused} refused the connection`);
         expect(line).toContain(`127.0.0.1:${silentPort} timed out after 2000 ms`);
