@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrefixPolicy } from '../src/cache/prefix-registry.ts';
-import { startTestCache } from './harness/cache.ts';
+import { deferred, startTestCache } from './harness/cache.ts';
+import { ManualClock } from './harness/manual-clock.ts';
+import { waitFor } from './harness/service.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
 
@@ -9,33 +11,38 @@ const SHORT: PrefixPolicy[] = [
   { name: 'safe', freshMs: 150, graceMs: 5_000, jitter: 0, l1: true, staleWhileRevalidate: false },
   { name: 'brief', freshMs: 100, graceMs: 100, jitter: 0, l1: true, staleWhileRevalidate: false },
 ];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Time moves by hand: an entry is stale or past grace because the clock says so, and a slow
+// loader is one the test holds open, so nothing here depends on how fast the machine is.
 describe('stale-while-revalidate and fail-safe', () => {
+  const clock = new ManualClock();
   let c: Runtime;
   beforeAll(async () => {
-    c = await startTestCache({ policies: SHORT });
+    c = await startTestCache({ policies: SHORT, clock });
   });
   afterAll(async () => c?.close());
 
   it('serves a stale entry at once while exactly one background refresh runs', async () => {
     const key = c.cache.key('swr', 'item');
     let loads = 0;
-    const slowLoader = async () => {
+    const gate = deferred<void>();
+    const heldLoader = async () => {
       loads++;
-      await sleep(300);
+      if (loads > 1) await gate.promise;
       return `v${loads}`;
     };
-    expect((await c.cache.get(key, slowLoader)).value).toBe('v1');
-    await sleep(200); // past fresh, within grace
-    const started = Date.now();
-    const stale = await Promise.all(Array.from({ length: 50 }, () => c.cache.get(key, slowLoader)));
-    expect(Date.now() - started).toBeLessThan(250); // did not wait for the 300 ms loader
+    expect((await c.cache.get(key, heldLoader)).value).toBe('v1');
+    clock.advance(200); // past fresh, within grace
+    // The refresh is held open: these answers cannot have waited for it.
+    const stale = await Promise.all(Array.from({ length: 50 }, () => c.cache.get(key, heldLoader)));
     expect(stale.every((r) => r.stale && r.value === 'v1')).toBe(true);
     expect(stale[0]!.ttlMs).toBeLessThan(0);
-    await sleep(400);
+    // One refresh, started in the background (it takes the key's lock in Redis first).
+    await waitFor(() => loads === 2, 5_000, 'the background refresh to call the loader');
+    gate.resolve();
+    await waitFor(async () => (await c.cache.get(key, heldLoader)).value === 'v2', 5_000, 'the refresh to land');
     expect(loads).toBe(2);
-    const fresh = await c.cache.get(key, slowLoader);
+    const fresh = await c.cache.get(key, heldLoader);
     expect(fresh.value).toBe('v2');
     expect(fresh.stale).toBe(false);
   });
@@ -43,7 +50,7 @@ describe('stale-while-revalidate and fail-safe', () => {
   it('keeps serving the stale entry when the background refresh fails', async () => {
     const key = c.cache.key('swr', 'failing');
     await c.cache.get(key, async () => 'good');
-    await sleep(200);
+    clock.advance(200);
     let failures = 0;
     const broken = async (): Promise<string> => {
       failures++;
@@ -51,17 +58,16 @@ describe('stale-while-revalidate and fail-safe', () => {
     };
     const first = await c.cache.get(key, broken);
     expect(first.value).toBe('good');
-    await sleep(50);
+    await waitFor(() => failures >= 1, 5_000, 'the background refresh to fail');
     const second = await c.cache.get(key, broken);
     expect(second.value).toBe('good');
     expect(second.stale).toBe(true);
-    expect(failures).toBeGreaterThanOrEqual(1);
   });
 
   it('fail-safe: when the loader throws, a stale entry within grace is served instead of an error', async () => {
     const key = c.cache.key('safe', 'item');
     await c.cache.get(key, async () => 'kept');
-    await sleep(200);
+    clock.advance(200);
     const answer = await c.cache.get(key, async () => {
       throw new Error('SQLITE_BUSY');
     });
@@ -72,7 +78,7 @@ describe('stale-while-revalidate and fail-safe', () => {
   it('fails with a typed error when the loader throws and nothing within grace exists', async () => {
     const key = c.cache.key('brief', 'item');
     await c.cache.get(key, async () => 'short-lived');
-    await sleep(300); // past fresh and grace
+    clock.advance(300); // past fresh and grace
     await expect(
       c.cache.get(key, async () => {
         throw new Error('SQLITE_IOERR');

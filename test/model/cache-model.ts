@@ -8,16 +8,7 @@ import { waitFor } from '../harness/service.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
 
-/** A clock the test moves by hand: freshness and grace follow it, nothing sleeps for them. */
-export class ManualClock {
-  private t = 1_700_000_000_000;
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+export { ManualClock } from '../harness/manual-clock.ts';
 
 export const FRESH_MS = 1_000;
 export const GRACE_MS = 2_000;
