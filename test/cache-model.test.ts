@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestCache } from './harness/cache.ts';
+import { ManualClock } from './harness/manual-clock.ts';
 import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
 import { testNamespace } from './harness/service.ts';
 import {
   commandArbitraries,
   healthy,
   type Instance,
-  ManualClock,
   MODEL_POLICIES,
   observeBus,
   stats,

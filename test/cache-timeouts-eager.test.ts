@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrefixPolicy } from '../src/cache/prefix-registry.ts';
 import { type CacheObserver, type CacheSemanticsObserver, noopObserver } from '../src/cache/types.ts';
 import { startTestCache } from './harness/cache.ts';
-import { ManualClock } from './model/cache-model.ts';
+import { ManualClock } from './harness/manual-clock.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
 

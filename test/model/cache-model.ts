@@ -4,11 +4,10 @@ import type { CacheKey } from '../../src/cache/cache-key.ts';
 import type { InvalidationMessage } from '../../src/cache/invalidation-bus.ts';
 import type { PrefixPolicy } from '../../src/cache/prefix-registry.ts';
 import type { startTestCache } from '../harness/cache.ts';
+import type { ManualClock } from '../harness/manual-clock.ts';
 import { waitFor } from '../harness/service.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
-
-export { ManualClock } from '../harness/manual-clock.ts';
 
 export const FRESH_MS = 1_000;
 export const GRACE_MS = 2_000;
