@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countingLoader, startTestCache } from './harness/cache.ts';
-import { testNamespace } from './harness/service.ts';
+import type { CacheKey } from '../src/cache/cache-key.ts';
+import { noopObserver } from '../src/cache/types.ts';
+import { countingLoader, deferred, startTestCache } from './harness/cache.ts';
+import { testNamespace, waitFor } from './harness/service.ts';
 
 type Runtime = Awaited<ReturnType<typeof startTestCache>>;
 
@@ -95,5 +98,48 @@ describe('read path: L1, then L2, then the loader', () => {
     const onB = await b.cache.getMany(keys, loadMissing);
     expect(loaderCalls).toBe(1);
     expect([...onB.values()]).toEqual(keys.map((k) => `v:${k.full}`));
+  });
+});
+
+describe('joining a running lookup across invalidations', () => {
+  let c: Runtime;
+  let joined = 0;
+  beforeAll(async () => {
+    c = await startTestCache({ observer: { ...noopObserver, coalesced: () => joined++ } });
+  });
+  afterAll(async () => c?.close());
+
+  // A held loader, an invalidation, then a second read of the same key: does the second read join
+  // the running lookup (counted as coalesced at once), or start its own?
+  async function secondReadJoins(invalidate: (key: CacheKey) => Promise<void>): Promise<boolean> {
+    const key = c.cache.key('alpha', 'joined', randomUUID());
+    const gate = deferred<void>();
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await gate.promise;
+      return 'v';
+    };
+    const first = c.cache.get(key, loader, { tags: ['joined:a'] });
+    await waitFor(() => loads === 1, 5_000, 'the first load to start');
+    await invalidate(key);
+    const before = joined;
+    const second = c.cache.get(key, loader, { tags: ['joined:a'] });
+    const didJoin = joined > before;
+    gate.resolve();
+    await Promise.all([first, second]);
+    return didJoin;
+  }
+
+  it('stays joinable through a tag or prefix invalidation that does not cover the key', async () => {
+    expect(await secondReadJoins(() => c.cache.invalidate({ tags: ['joined:other'] }))).toBe(true);
+    expect(await secondReadJoins(() => c.cache.invalidate({ prefixes: ['beta'] }))).toBe(true);
+    expect(await secondReadJoins(async () => undefined)).toBe(true);
+  });
+
+  it('is not joined after an invalidation covering the key, by key, tag or prefix', async () => {
+    expect(await secondReadJoins((key) => c.cache.invalidate({ keys: [key] }))).toBe(false);
+    expect(await secondReadJoins(() => c.cache.invalidate({ tags: ['joined:a'] }))).toBe(false);
+    expect(await secondReadJoins(() => c.cache.invalidate({ prefixes: ['alpha'] }))).toBe(false);
   });
 });

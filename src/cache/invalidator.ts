@@ -27,7 +27,7 @@ export class Invalidator {
   constructor(
     private readonly stack: CacheStack,
     /** Lookups and loads that began before an invalidation must not be joined after it. */
-    private readonly forget: (fulls: readonly string[], all: boolean) => void,
+    private readonly forget: (fulls: readonly string[], tagNames: readonly string[]) => void,
     maxPending: number,
   ) {
     this.pending = new PendingInvalidations(maxPending);
@@ -52,7 +52,7 @@ export class Invalidator {
       ...(target.tags ?? []),
       ...(target.prefixes ?? []).map((p) => prefixTag(stack.registry.get(p).name)),
     ];
-    this.forget(fulls, tagNames.length > 0);
+    this.forget(fulls, tagNames);
     for (const full of fulls) {
       stack.l1.delete(full, 'invalidated');
       stack.recent.mark(full);
@@ -71,7 +71,10 @@ export class Invalidator {
   /** The hook for the invalidation bus. */
   handleRemote(message: InvalidationMessage): void {
     const { stack } = this;
-    this.forget(message.keys, message.tags.length > 0);
+    this.forget(
+      message.keys,
+      message.tags.map(([name]) => name),
+    );
     for (const full of message.keys) {
       stack.l1.delete(full, 'invalidated');
       stack.recent.mark(full);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { CacheKey } from './cache-key.ts';
 import { type CacheStack, isL2Failure } from './cache-stack.ts';
 import { LoaderError, LoaderTimeoutError } from './errors.ts';
+import { JoinableWork } from './joinable-work.ts';
 import type { LoadLocks } from './load-locks.ts';
 import { type Fallback, type Lookup, staleLookup } from './lookup.ts';
 import { stampsAreCurrent, type TagState } from './tag-versions.ts';
@@ -29,7 +30,7 @@ type Settled<T> = { kind: 'value'; value: Lookup<T> } | { kind: 'error'; error: 
  * and stores its value whenever it ends.
  */
 export class LoadRunner {
-  private readonly running = new Map<string, Promise<Lookup<unknown>>>();
+  private readonly running = new JoinableWork<Promise<Lookup<unknown>>>();
 
   constructor(
     private readonly stack: CacheStack,
@@ -44,19 +45,18 @@ export class LoadRunner {
     return this.running.has(full);
   }
 
-  /** A load that began before an invalidation may finish, but no lookup may join it any more. */
-  forget(fulls: readonly string[], all: boolean): void {
-    if (all) this.running.clear();
-    else for (const full of fulls) this.running.delete(full);
+  /** A load that began before an invalidation covering its key may finish, but no lookup may join it any more. */
+  forget(fulls: readonly string[], tagNames: readonly string[]): void {
+    this.running.forget(fulls, tagNames);
   }
 
   run<T>(ctx: LoadContext<T>, fallback: Fallback<T> | undefined, trace: LookupTrace | undefined): Promise<Lookup<T>> {
     const { full } = ctx.key;
     let shared = this.running.get(full) as Promise<Lookup<T>> | undefined;
     if (shared === undefined) {
-      const started: Promise<Lookup<T>> = this.acquireAndLoad(ctx, trace).finally(() => {
-        if (this.running.get(full) === started) this.running.delete(full);
-      });
+      const started: Promise<Lookup<T>> = this.acquireAndLoad(ctx, trace).finally(() =>
+        this.running.release(full, started),
+      );
       const semantics = this.stack.observer.semantics;
       const reason = ctx.reason;
       if (reason && semantics)
@@ -65,7 +65,7 @@ export class LoadRunner {
           () => semantics.refresh(ctx.key.prefix, reason, false),
         );
       else started.catch(() => undefined); // whoever waits sees the error; a caller that timed out no longer waits
-      this.running.set(full, started);
+      this.running.set(full, started, ctx.tagStates);
       shared = started;
     }
     return this.within(shared, ctx, fallback, trace);

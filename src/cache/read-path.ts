@@ -1,6 +1,7 @@
 import type { CacheEntry } from './cache-entry.ts';
 import type { CacheKey } from './cache-key.ts';
 import { type CacheStack, isL2Failure } from './cache-stack.ts';
+import { JoinableWork } from './joinable-work.ts';
 import type { LoadRunner } from './load-runner.ts';
 import { type Fallback, hitLookup, type LoadOptions, type Lookup, staleLookup } from './lookup.ts';
 import type { TagState } from './tag-versions.ts';
@@ -27,7 +28,7 @@ const MAX_INFLIGHT = 10_000;
  * the load runner; and refreshes in the background, stale-while-revalidate and eager.
  */
 export class ReadPath {
-  private readonly inflight = new Map<string, Promise<Lookup<unknown>>>();
+  private readonly inflight = new JoinableWork<Promise<Lookup<unknown>>>();
   backgroundRefreshes = 0;
 
   constructor(
@@ -39,11 +40,10 @@ export class ReadPath {
     return this.inflight.size;
   }
 
-  /** Lookups (and loads) that began before an invalidation may answer their callers, but no new lookup joins them. */
-  forget(fulls: readonly string[], all: boolean): void {
-    if (all) this.inflight.clear();
-    else for (const full of fulls) this.inflight.delete(full);
-    this.runner.forget(fulls, all);
+  /** Lookups (and loads) that began before an invalidation covering them may answer their callers, but no new lookup joins them. */
+  forget(fulls: readonly string[], tagNames: readonly string[]): void {
+    this.inflight.forget(fulls, tagNames);
+    this.runner.forget(fulls, tagNames);
   }
 
   lookup<T>(
@@ -65,11 +65,9 @@ export class ReadPath {
       return Promise.reject(error);
     }
     const ctx: ReadContext<T> = { key, loader, tagStates, fallback, startSeq: this.stack.recent.now(), mustLoad };
-    const promise = this.traced(ctx).finally(() => {
-      if (this.inflight.get(key.full) === promise) this.inflight.delete(key.full);
-    });
+    const promise = this.traced(ctx).finally(() => this.inflight.release(key.full, promise));
     ctx.self = promise;
-    if (this.inflight.size < MAX_INFLIGHT) this.inflight.set(key.full, promise);
+    if (this.inflight.size < MAX_INFLIGHT) this.inflight.set(key.full, promise, tagStates);
     return promise;
   }
 
@@ -105,12 +103,12 @@ export class ReadPath {
       mustLoad: true,
       reason,
     };
-    const promise: Promise<Lookup<T>> = this.fromL2OrLoad(ctx, undefined).finally(() => {
-      if (this.inflight.get(key.full) === promise) this.inflight.delete(key.full);
-    });
+    const promise: Promise<Lookup<T>> = this.fromL2OrLoad(ctx, undefined).finally(() =>
+      this.inflight.release(key.full, promise),
+    );
     // Nobody awaits a refresh; its failures are counted by the load and refresh metrics, and retried on the next read.
     promise.catch(() => undefined);
-    this.inflight.set(key.full, promise);
+    this.inflight.set(key.full, promise, tagStates);
   }
 
   private async traced<T>(ctx: ReadContext<T>): Promise<Lookup<T>> {

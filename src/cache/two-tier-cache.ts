@@ -67,7 +67,7 @@ export class TwoTierCache {
     this.read = new ReadPath(this.stack, this.runner);
     this.invalidator = new Invalidator(
       this.stack,
-      (f, all) => this.read.forget(f, all),
+      (fulls, tagNames) => this.read.forget(fulls, tagNames),
       options.maxPendingInvalidations,
     );
     this.l1 = options.l1;

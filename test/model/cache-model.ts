@@ -86,8 +86,14 @@ export class World {
   l2Up = true;
   /** [instance][key] → the lowest version the instance may still serve. */
   readonly minVersion = { a: new Map<string, number>(), b: new Map<string, number>() };
-  /** Loads running per instance, key and source version: more than one is a duplicate load. */
+  /**
+   * Loads running per instance, key, source version and invalidation epoch: more than one is a
+   * duplicate load. An invalidation covering a key (a write, a bus gap) starts a new epoch: the
+   * load running from before it may have read what the write replaced, so the cache lets later
+   * reads start a fresh load rather than join it, by design.
+   */
   private readonly activeLoads = new Map<string, number>();
+  private readonly epochs = new Map<string, number>();
   readonly violations: string[] = [];
   private hung: (() => void)[] = [];
   /** Writes made while L2 was down, whose messages the other instance has not had yet. */
@@ -112,7 +118,7 @@ export class World {
   loader(inst: Instance, full: string): () => Promise<Value> {
     return async () => {
       const version = this.db.get(full) ?? 0;
-      const id = `${inst.name}|${full}|${version}`;
+      const id = `${inst.name}|${full}|${version}|${this.epochs.get(full) ?? 0}`;
       const active = (this.activeLoads.get(id) ?? 0) + 1;
       this.activeLoads.set(id, active);
       if (active > 1) this.violations.push(`loader for ${full}@${version} ran ${active} times at once on ${inst.name}`);
@@ -129,6 +135,11 @@ export class World {
         this.activeLoads.set(id, (this.activeLoads.get(id) ?? 1) - 1);
       }
     };
+  }
+
+  /** A new invalidation epoch for these keys (on both instances: the other's starts when the message lands). */
+  newEpoch(fulls: readonly string[]): void {
+    for (const full of fulls) this.epochs.set(full, (this.epochs.get(full) ?? 0) + 1);
   }
 
   /** Lets hung loaders end (they fail) and waits until nothing runs in the background. */
@@ -248,6 +259,12 @@ class Write implements Cmd {
     const tagBefore = other.receivedTags.get(tag) ?? 0;
     const target =
       this.how === 'key' ? { keys: [key] } : this.how === 'tag' ? { tags: [tag] } : { prefixes: [key.prefix.name] };
+    const covers = (k: CacheKey, j: number): boolean => {
+      if (this.how === 'key') return j === this.i;
+      if (this.how === 'tag') return w.tagOf(j) === tag;
+      return k.prefix.name === key.prefix.name;
+    };
+    w.newEpoch(w.keys.filter(covers).map((k) => k.full));
     await inst.rt.cache.invalidate(target);
     w.minVersion[inst.name].set(key.full, version);
     const delivered =
@@ -302,6 +319,7 @@ class L2Down implements Cmd {
   async run(_: object, w: World): Promise<void> {
     if (!w.l2Up) return;
     w.l2Up = false;
+    w.newEpoch(w.keys.map((k) => k.full)); // the bus gap drops L1 and every running load's claim
     await w.pause(true);
     count('l2 down');
   }
