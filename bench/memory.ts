@@ -1,15 +1,22 @@
 /**
- * Pushes 1,000,000 distinct keys through the L1 tier (via cache.get with a loader, as a miss
+ * Pushes 400,000 distinct keys (~12 times the bound) through the L1 tier (via cache.get with a loader, as a miss
  * does) with a byte bound, sampling the accounted size, heap and RSS as it goes. Run with
  * --expose-gc so the final heap figure is after a full collection. Prints one JSON line.
+ * HEAP_GROWING_PERCENT (as the service reads it; 0 or unset: V8's own growth) sets how far V8
+ * lets garbage pile up before a full collection: run it with 0 and 50 to see what it does to
+ * the heap in use and RSS while L1 churns (every evicted entry is old-generation garbage).
  */
 
 import { snapshot } from '../src/shop/snapshot.ts';
+import { limitHeapGrowth } from '../src/startup/heap-growth.ts';
 import { buildL1Cache } from './in-process.ts';
 
-const KEYS = 1_000_000;
+const growingPercent = Number(process.env['HEAP_GROWING_PERCENT'] ?? 0);
+limitHeapGrowth(growingPercent);
+
+const KEYS = 400_000;
 const BOUND = 32 * 1024 * 1024;
-const SAMPLE_EVERY = 50_000;
+const SAMPLE_EVERY = 4_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 gc?.();
@@ -57,6 +64,10 @@ const preallocated = {
   keep: empty.tier.size,
 };
 const second = samples.slice(samples.length / 2);
+const thirds = [0, 1, 2].map((i) =>
+  samples.slice(Math.floor((i * samples.length) / 3), Math.floor(((i + 1) * samples.length) / 3)),
+);
+const rssMaxByThird = thirds.map((t) => Math.max(...t.map((s) => s.rss)));
 const out = {
   keys: KEYS,
   boundBytes: BOUND,
@@ -71,6 +82,11 @@ const out = {
     min: Math.min(...second.map((s) => s.heapUsed)),
     max: Math.max(...second.map((s) => s.heapUsed)),
   },
+  heapGrowingPercent: growingPercent,
+  heapUsedMax: Math.max(...samples.map((s) => s.heapUsed)),
+  rssMax: Math.max(...samples.map((s) => s.rss)),
+  rssMaxByThird,
+  rssGrowthLastThird: (rssMaxByThird[2] ?? 0) - (rssMaxByThird[1] ?? 0),
   rssSecondHalf: { min: Math.min(...second.map((s) => s.rss)), max: Math.max(...second.map((s) => s.rss)) },
   seconds,
   preallocated,

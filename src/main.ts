@@ -7,6 +7,7 @@ import { type EdgeLimits, type HttpListener, listenHttp } from './http/server.ts
 import { registerOpenConnectionsGauge } from './observability/connection-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createService, type Service } from './service.ts';
+import { limitHeapGrowth } from './startup/heap-growth.ts';
 import { connectRedis, type RedisAttachment } from './startup/redis.ts';
 import { startShutdownWatchdog } from './startup/shutdown-watchdog.ts';
 
@@ -24,6 +25,7 @@ let redisAttachment: RedisAttachment | undefined;
 async function main(): Promise<void> {
   let config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
 
   // Cheap checks first, so nothing is launched for a start that cannot succeed.
   await assertPortFree('PORT', config.HOST, config.PORT);

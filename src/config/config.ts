@@ -130,6 +130,11 @@ const schema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/)
     .default('shop'),
+  /**
+   * V8 collects when the heap has grown by this percentage past what the last full collection kept
+   * (src/startup/heap-growth.ts); 0 leaves V8's own factor (up to 4x under churn).
+   */
+  HEAP_GROWING_PERCENT: int(0, 1_000).default(50),
   CACHE_L1_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
   CACHE_L1_MAX_BYTES: int(1024, 8 * 1024 ** 3).default(64 * 1024 * 1024),
   CACHE_L1_ENABLED: bool.default(true),

@@ -4,6 +4,7 @@ import client, {
   type PrometheusContentType,
   Registry,
 } from 'prom-client';
+import { registerLiveHeapGauge } from './heap-metrics.ts';
 
 export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -29,6 +30,7 @@ export class MetricsRegistry {
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     if (options.defaultMetrics) {
       client.collectDefaultMetrics({ register: this.registry });
+      registerLiveHeapGauge(this.registry);
       // prom-client names these gauges `_total`, a suffix reserved for counters (promtool check
       // metrics flags them); nodejs_active_{handles,requests,resources} keep the same counts by type.
       for (const name of [
