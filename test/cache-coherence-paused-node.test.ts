@@ -62,13 +62,6 @@ function keyOn(master: RedisClusterNodeInfo | undefined): CacheKey {
 const loaderOf = (key: CacheKey) => async () => truth.get(key.full) ?? 0;
 const read = async (rt: Runtime, key: CacheKey) => (await rt.cache.get(key, loaderOf(key))).value;
 
-async function masterOf(key: CacheKey): Promise<RedisClusterNodeInfo> {
-  const slot = calculateSlot(key.full);
-  const master = (await cluster.masters()).find((m) => inRanges(slot, m));
-  if (!master) throw new Error(`no master for ${key.full}`);
-  return master;
-}
-
 /** Both instances hold the key in L1 (B's second read is an L1 hit). */
 async function warm(key: CacheKey): Promise<number> {
   const before = await read(a, key);
@@ -97,7 +90,8 @@ async function writeAndWatch(key: CacheKey, boundMs: number, writer: Runtime = a
 
 /** The raw L2 value of a key, read from the node that owns it (no cache in between). */
 async function rawL2(key: CacheKey, master: RedisClusterNodeInfo): Promise<string | null> {
-  const node = new Redis({ host: master.host, port: master.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const host = cluster.seeds[0]!.host;
+  const node = new Redis({ host, port: master.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await node.connect();
     return await node.get(`${namespace}:{${key.full}}`);

@@ -108,24 +108,28 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
   if (l2 && redis && options.redis) {
     const tier = l2;
     const client = redis;
-    bus = new InvalidationBus(() => busNodes(client), (message) => tier.publish(message), {
-      channel: tier.keys.channel(),
-      instanceId,
-      heartbeatMs: options.redis.heartbeatMs,
-      connectTimeoutMs: 1_000,
-      onMessage: (m) => cache.handleRemote(m),
-      onGap: () => {
-        log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
-        cache.handleGap();
+    bus = new InvalidationBus(
+      () => busNodes(client),
+      (message) => tier.publish(message),
+      {
+        channel: tier.keys.channel(),
+        instanceId,
+        heartbeatMs: options.redis.heartbeatMs,
+        connectTimeoutMs: 1_000,
+        onMessage: (m) => cache.handleRemote(m),
+        onGap: () => {
+          log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
+          cache.handleGap();
+        },
+        onSilence: () => {
+          log.warn('invalidation bus silent: L1 dropped until the heartbeat comes back');
+          cache.handleGap();
+        },
+        onError: (error) => log.warn('invalidation bus error', { err: error }),
+        onSubscriptionTrouble: (node, reason, error) =>
+          log.debug('invalidation bus subscription moved', { node, reason, ...(error ? { err: error } : {}) }),
       },
-      onSilence: () => {
-        log.warn('invalidation bus silent: L1 dropped until the heartbeat comes back');
-        cache.handleGap();
-      },
-      onError: (error) => log.warn('invalidation bus error', { err: error }),
-      onSubscriptionTrouble: (node, reason, error) =>
-        log.debug('invalidation bus subscription moved', { node, reason, ...(error ? { err: error } : {}) }),
-    });
+    );
     cache.attachBus(bus);
     void bus.start();
     const started = bus;
