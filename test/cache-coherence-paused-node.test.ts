@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CacheKey } from '../src/cache/cache-key.ts';
+import { type CacheObserver, noopObserver } from '../src/cache/types.ts';
 import { startTestCache } from './harness/cache.ts';
 import { type RedisClusterHandle, type RedisClusterNodeInfo, startPrivateCluster } from './harness/redis.ts';
 import { testNamespace, waitFor } from './harness/service.ts';
@@ -18,6 +19,14 @@ let cluster: RedisClusterHandle;
 let a: Runtime;
 let b: Runtime;
 const namespace = testNamespace();
+/** Invalidations B applied from the bus (each key of each message once). */
+let remoteApplied = 0;
+const countingRemote: CacheObserver = {
+  ...noopObserver,
+  invalidation: (_prefix, source) => {
+    if (source === 'remote') remoteApplied++;
+  },
+};
 /** The source of truth the loaders read. */
 const truth = new Map<string, number>();
 
@@ -25,7 +34,7 @@ beforeAll(async () => {
   cluster = await startPrivateCluster();
   const options = { seeds: cluster.seedString, namespace, heartbeatMs: 1_000, timeoutMs: 100 };
   a = await startTestCache(options);
-  b = await startTestCache(options);
+  b = await startTestCache({ ...options, observer: countingRemote });
   await waitFor(
     () => liveSubscriptions(a).length === 2 && liveSubscriptions(b).length === 2,
     15_000,
@@ -100,6 +109,25 @@ async function rawL2(key: CacheKey, master: RedisClusterNodeInfo, put?: string):
     node.disconnect();
   }
 }
+
+test('a message heard through both subscriptions is applied once', async () => {
+  expect(liveSubscriptions(b)).toHaveLength(2);
+  const before = remoteApplied;
+  const writes = 5;
+  for (let i = 0; i < writes; i++) await a.cache.invalidate({ keys: [keyOn(undefined)] });
+  await waitFor(() => remoteApplied - before >= writes, 5_000, 'B to apply every message');
+  // Each subscription then hears a heartbeat sent after the last write, so a second copy had time to arrive.
+  const heardAt = Date.now();
+  await waitFor(
+    () =>
+      b
+        .bus!.status()
+        .subscriptions.every((s) => s.lastHeartbeatAgoMs !== null && Date.now() - s.lastHeartbeatAgoMs > heardAt),
+    5_000,
+    'both subscriptions to hear a later heartbeat',
+  );
+  expect(remoteApplied - before).toBe(writes);
+}, 30_000);
 
 test('defect 3: a write while the master of the key is paused reaches the other instances within 1 s, and the L2 entry it could not delete is never served', async () => {
   // The writer is a third instance, closed before the master resumes: no replay of the delete.
