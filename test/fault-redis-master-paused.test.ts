@@ -40,6 +40,17 @@ async function priceOf(base: string, id: number): Promise<{ status: number; pric
   return { status: 200, price: ((await res.json()) as { price: { amount: number } }).price.amount };
 }
 
+/** Ports of the nodes one process's bus subscriptions sit on (and hear the bus), from its /readyz. */
+async function subscriptionsOf(api: ApiProcess): Promise<{ ports: number[]; gaps: number }> {
+  const res = await fetch(`${api.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+  const body = (await res.json()) as {
+    checks: { redis: { bus: { gaps: number; subscriptions: { node: string; live: boolean }[] } } };
+  };
+  const { bus } = body.checks.redis;
+  const ports = bus.subscriptions.filter((s) => s.live).map((s) => Number(s.node.slice(s.node.lastIndexOf(':') + 1)));
+  return { ports, gaps: bus.gaps };
+}
+
 /** Ports of the nodes the two processes' bus subscriptions sit on. */
 async function subscriberPorts(): Promise<Set<number>> {
   const ports = new Set<number>();
@@ -116,14 +127,13 @@ async function neverOld(id: number, next: number, ms: number): Promise<number> {
 }
 
 test('a write while the master of the key is paused reaches the other process within 1 s, and the L2 entry it could not delete is not served after the resume', async () => {
-  // A key whose master hosts neither bus subscription: this test is about the message, not about a
-  // subscriber on the paused node (then the heartbeat's silence drops L1 after three beats).
+  // A key whose master hosts no bus subscription when there is one: this test is about the message;
+  // the next one pauses a node that holds a subscription.
   const subscribed = await subscriberPorts();
   const masters = await cluster.masters();
-  const free = masters.find((m) => !subscribed.has(m.port));
-  expect(free, `a master without a bus subscription (subscribed: ${[...subscribed].join(',')})`).toBeDefined();
+  const free = masters.find((m) => !subscribed.has(m.port)) ?? masters[0]!;
   let id = 1;
-  while (!inRanges(calculateSlot(`product:${id}`), free!.slotRanges)) id++;
+  while (!inRanges(calculateSlot(`product:${id}`), free.slotRanges)) id++;
   const victim = await masterOf(id);
   const paused = await writeAndWatch(id, () => cluster.pauseNode(victim.port), 1_000);
   await cluster.resumeNode(victim.port); // well before the 2 s node timeout: no failover, the old entry is still there
@@ -134,14 +144,50 @@ test('a write while the master of the key is paused reaches the other process wi
   await cluster.waitForClusterOk(20_000);
 }, 60_000);
 
+test("a write while the node holding one of the other process's bus subscriptions is paused (with the key's master) reaches it within 1 s, without a bus gap", async () => {
+  const { ports: subs, gaps: gapsBefore } = await subscriptionsOf(b);
+  expect(subs.length, 'B hears the bus through two nodes').toBe(2);
+  const masters = await cluster.masters();
+  // B's subscription node is paused; when it is a master the product lives on it, otherwise the product's master is paused too.
+  const subMaster = masters.find((m) => subs.includes(m.port));
+  const pausedSub = subMaster?.port ?? subs[0]!;
+  const keyMaster = subMaster ?? masters.find((m) => !subs.includes(m.port))!;
+  let id = 21;
+  while (!inRanges(calculateSlot(`product:${id}`), keyMaster.slotRanges)) id++;
+  const paused = [...new Set([pausedSub, keyMaster.port])];
+  let result: Awaited<ReturnType<typeof writeAndWatch>> | undefined;
+  try {
+    result = await writeAndWatch(
+      id,
+      async () => {
+        for (const port of paused) await cluster.pauseNode(port);
+      },
+      1_000,
+    );
+  } finally {
+    for (const port of paused) await cluster.resumeNode(port);
+  }
+  const after = await subscriptionsOf(b);
+  console.log(JSON.stringify({ test: 'coherence-subscription-node-paused', paused, subscriptions: subs, ...result }));
+  expect(result.seenOnOtherMs).not.toBeNull();
+  expect(result.seenOnOtherMs!).toBeLessThan(1_000);
+  expect(after.gaps, 'B never lost the bus: its other subscription kept hearing it').toBe(gapsBefore);
+  await cluster.waitForClusterOk(20_000);
+}, 60_000);
+
 test('measured: a write while the master of the key is killed, and while every node is paused', async () => {
-  const killedId = 11;
+  // The master holding one of B's subscriptions when there is one: both its key's master and its subscription go.
+  const { ports: subs } = await subscriptionsOf(b);
+  const masters = await cluster.masters();
+  const target = masters.find((m) => subs.includes(m.port)) ?? masters[0]!;
+  let killedId = 41;
+  while (!inRanges(calculateSlot(`product:${killedId}`), target.slotRanges)) killedId++;
   const victim = await masterOf(killedId);
   const killed = await writeAndWatch(killedId, () => cluster.killNode(victim.port), 5_000);
   const afterKill = await neverOld(killedId, killed.next, 500);
   await cluster.waitForClusterOk(30_000);
 
-  const outageId = 12;
+  const outageId = killedId + 1;
   const all = cluster.seeds.map((s) => s.port);
   const outage = await writeAndWatch(
     outageId,
@@ -155,9 +201,17 @@ test('measured: a write while the master of the key is killed, and while every n
   await cluster.waitForClusterOk(30_000);
   const afterOutage = await neverOld(outageId, outage.next, 1_000);
   console.log(
-    JSON.stringify({ test: 'coherence-master-killed-and-full-outage', killed, afterKill, outage, afterOutage }),
+    JSON.stringify({
+      test: 'coherence-master-killed-and-full-outage',
+      killedHeldSubscriptionOfB: subs.includes(victim.port),
+      killed,
+      afterKill,
+      outage,
+      afterOutage,
+    }),
   );
   expect(killed.seenOnOtherMs).not.toBeNull();
+  expect(killed.seenOnOtherMs!).toBeLessThan(1_000);
   expect(outage.seenOnOtherMs).not.toBeNull();
   expect(a.exited() || b.exited()).toBe(false);
 }, 120_000);

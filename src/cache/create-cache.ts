@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import type { Clock } from './clock.ts';
-import { InvalidationBus } from './invalidation-bus.ts';
+import { type BusNode, InvalidationBus } from './invalidation-bus.ts';
 import { L1MemoryTier, type L1Options } from './l1-memory-tier.ts';
 import { L2EvictionListener } from './l2-eviction-listener.ts';
 import { L2RedisTier } from './l2-redis-tier.ts';
@@ -49,6 +49,17 @@ export interface CacheRuntime {
   close(): Promise<void>;
 }
 
+/** The nodes the cluster client knows now, addressed as it reaches them (NAT map applied), with its credentials. */
+function busNodes(client: Cluster): BusNode[] {
+  return client.nodes('all').map((node) => ({
+    host: node.options.host ?? '127.0.0.1',
+    port: node.options.port ?? 6379,
+    username: node.options.username,
+    password: node.options.password,
+    tls: node.options.tls,
+  }));
+}
+
 /**
  * Wires the tiers, the bus and the L2 eviction listener into one cache. Everything that talks
  * to Redis is created here and closed by close().
@@ -58,7 +69,6 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
   const instanceId = options.instanceId ?? randomUUID();
   const l1 = new L1MemoryTier(options.l1, registry, observer);
   let redis: Cluster | undefined;
-  let subscriber: Cluster | undefined;
   let l2: L2RedisTier | undefined;
   let bus: InvalidationBus | undefined;
   let evictions: L2EvictionListener | undefined;
@@ -79,8 +89,6 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
       observer,
     );
     l2.startProbing();
-    subscriber = redis.duplicate();
-    subscriber.on('error', (error: unknown) => log.debug('redis subscriber error', { err: error }));
   }
 
   const cache = new TwoTierCache({
@@ -97,25 +105,36 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
     ...(options.clock ? { clock: options.clock } : {}),
   });
 
-  if (l2 && subscriber && redis && options.redis) {
+  if (l2 && redis && options.redis) {
     const tier = l2;
-    bus = new InvalidationBus(subscriber, (message) => tier.publish(message), {
-      channel: tier.keys.channel(),
-      instanceId,
-      heartbeatMs: options.redis.heartbeatMs,
-      onMessage: (m) => cache.handleRemote(m),
-      onGap: () => {
-        log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
-        cache.handleGap();
+    const client = redis;
+    bus = new InvalidationBus(
+      () => busNodes(client),
+      (message) => tier.publish(message),
+      {
+        channel: tier.keys.channel(),
+        instanceId,
+        heartbeatMs: options.redis.heartbeatMs,
+        connectTimeoutMs: 1_000,
+        onMessage: (m) => cache.handleRemote(m),
+        onGap: () => {
+          log.warn('invalidation bus recovered from a gap: L1 dropped, tag versions re-read');
+          cache.handleGap();
+        },
+        onSilence: () => {
+          log.warn('invalidation bus silent: L1 dropped until the heartbeat comes back');
+          cache.handleGap();
+        },
+        onError: (error) => log.warn('invalidation bus error', { err: error }),
+        onSubscriptionTrouble: (node, reason, error) =>
+          log.debug('invalidation bus subscription moved', { node, reason, ...(error ? { err: error } : {}) }),
       },
-      onSilence: () => {
-        log.warn('invalidation bus silent: L1 dropped until the heartbeat comes back');
-        cache.handleGap();
-      },
-      onError: (error) => log.warn('invalidation bus error', { err: error }),
-    });
+    );
     cache.attachBus(bus);
     void bus.start();
+    const started = bus;
+    // Until the client knows the cluster's nodes the bus has nowhere to subscribe.
+    for (const event of ['ready', '+node']) client.on(event, () => started.nodesChanged());
     // Logged at the edges only: while Redis stays down the circuit cycles open → half-open → open each probe.
     tier.onCircuitChange((state, previous) => {
       if (state === 'open' && previous === 'closed')
@@ -145,7 +164,6 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
       await bus?.stop();
       await evictions?.stop();
       l2?.stopProbing();
-      subscriber?.disconnect();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };

@@ -1,5 +1,10 @@
-import type { Cluster } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { chooseBusNode } from './bus-node-choice.ts';
+import { type BusNode, BusSubscription } from './bus-subscription.ts';
+import { RecentMessageIds } from './recent-message-ids.ts';
+
+export type { BusNode } from './bus-subscription.ts';
 
 /** What one instance tells the others: keys to drop and tag versions to move to. */
 export interface InvalidationMessage {
@@ -15,6 +20,8 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 
 const wireSchema = z.object({
   o: z.string().max(64),
+  /** The message's id (the sender's run, then a sequence number): one message heard twice is applied once. */
+  n: z.string().max(64).optional(),
   k: z.array(z.string().max(512)).max(10_000),
   t: z.array(z.tuple([z.string().max(512), z.number().int().nonnegative()])).max(10_000),
   hb: z.boolean().optional(),
@@ -27,21 +34,36 @@ export interface InvalidationBusOptions {
   instanceId: string;
   /** How often this instance sends itself a heartbeat through Redis. */
   heartbeatMs: number;
+  /** How many nodes hold a subscription at once; 2 by default. */
+  subscriptions?: number;
+  connectTimeoutMs: number;
   onMessage: (message: InvalidationMessage) => void;
   /**
    * Called when the bus is healthy again after a period in which messages may have been lost;
    * the cache must then assume its L1 is stale.
    */
   onGap: () => void;
-  /** The heartbeat stopped coming back: messages may be being lost now. */
+  /** No subscription is known to hear the bus any more: messages may be being lost now. */
   onSilence?: () => void;
   onError: (error: unknown) => void;
+  /** One subscription's trouble (a refused connection, a node gone silent): worth a debug line, no more. */
+  onSubscriptionTrouble?: (node: string, reason: 'ended' | 'silent' | 'error', error?: unknown) => void;
+}
+
+export interface BusStatus {
+  healthy: boolean;
+  lastHeartbeatAgoMs: number;
+  gaps: number;
+  subscriptions: { node: string; live: boolean; lastHeartbeatAgoMs: number | null }[];
 }
 
 /**
- * Pub/sub over the Redis Cluster (PUBLISH is broadcast to every node, so a subscriber on any
- * node hears all). A heartbeat that this instance publishes to itself proves the path end to
- * end: if it stops coming back, messages may have been lost, whatever the client's state says.
+ * Pub/sub over the Redis Cluster. PUBLISH is broadcast to every node, so a subscriber on any
+ * node hears everything; this bus keeps two subscriptions, on two different nodes, so one paused
+ * or lost node does not make an instance deaf (messages heard twice are applied once). A
+ * heartbeat this instance publishes to itself proves each subscription end to end: one that
+ * stops hearing it for three beats is moved to another node. Only when no subscription hears it
+ * may messages be lost: L1 is dropped at once, and again when the bus heals.
  */
 export class InvalidationBus {
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -51,80 +73,146 @@ export class InvalidationBus {
   private everHealthy = false;
   private gapsSeen = 0;
   private started = false;
+  private sequence = 0;
+  /** Sequence numbers restart with the process; this run's own prefix keeps ids unique even if instance ids repeat. */
+  private readonly run = randomUUID().slice(0, 8);
+  private readonly subs: BusSubscription[] = [];
+  /** When a subscription on a node last ended or went silent: the next ones go elsewhere first. */
+  private readonly troubleAt = new Map<string, number>();
+  private readonly applied = new RecentMessageIds(10_000);
+  private readonly wanted: number;
+  private readonly silenceMs: number;
 
   constructor(
-    private readonly subscriber: Cluster,
+    /** The cluster's nodes as the client knows them now. */
+    private readonly nodes: () => readonly BusNode[],
     private readonly publish: (message: string) => Promise<void>,
     private readonly options: InvalidationBusOptions,
-  ) {}
+  ) {
+    this.wanted = Math.max(1, options.subscriptions ?? 2);
+    this.silenceMs = options.heartbeatMs * 3;
+  }
 
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.subscriber.on('message', (channel: string, raw: string) => {
-      if (channel === this.options.channel) this.receive(raw);
-    });
-    this.subscriber.on('ready', () => this.subscribe());
-    // The subscription itself may have dropped: whatever was published meanwhile is lost.
-    for (const event of ['close', 'end', 'reconnecting', '-node']) this.subscriber.on(event, () => this.enterGap());
-    this.subscribe();
-    this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.topUp(true);
+    this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
+  }
+
+  /** The client learned the cluster's nodes (ready, a node added): subscriptions missing are opened now. */
+  nodesChanged(): void {
+    if (this.started) this.topUp(false);
   }
 
   get healthy(): boolean {
     return !this.inGap;
   }
 
-  status(): { healthy: boolean; lastHeartbeatAgoMs: number; gaps: number } {
-    return { healthy: !this.inGap, lastHeartbeatAgoMs: Date.now() - this.lastHeartbeatAt, gaps: this.gapsSeen };
+  status(): BusStatus {
+    const now = Date.now();
+    return {
+      healthy: !this.inGap,
+      lastHeartbeatAgoMs: now - this.lastHeartbeatAt,
+      gaps: this.gapsSeen,
+      subscriptions: this.subs.map((s) => ({
+        node: s.node,
+        live: s.live(now, this.silenceMs),
+        lastHeartbeatAgoMs: s.lastHeartbeatAt > 0 ? now - s.lastHeartbeatAt : null,
+      })),
+    };
   }
 
   async send(message: InvalidationMessage): Promise<void> {
-    const raw = JSON.stringify({
-      o: this.options.instanceId,
-      k: message.keys,
-      t: message.tags,
-      ...(message.sentAt !== undefined ? { s: message.sentAt } : {}),
-      ...(message.unconfirmed ? { u: true } : {}),
-    });
-    await this.publish(raw);
+    await this.publish(
+      JSON.stringify({
+        o: this.options.instanceId,
+        n: `${this.run}.${this.sequence++}`,
+        k: message.keys,
+        t: message.tags,
+        ...(message.sentAt !== undefined ? { s: message.sentAt } : {}),
+        ...(message.unconfirmed ? { u: true } : {}),
+      }),
+    );
   }
 
   async stop(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     this.started = false;
-    for (const event of ['message', 'ready', 'close', 'end', 'reconnecting', '-node'])
-      this.subscriber.removeAllListeners(event);
+    for (const sub of this.subs.splice(0)) sub.close();
   }
 
-  private enterGap(): void {
+  private tick(): void {
+    const now = Date.now();
+    for (const sub of [...this.subs]) {
+      if (now - Math.max(sub.lastHeartbeatAt, sub.openedAt) > this.silenceMs) {
+        // Our own heartbeats stopped arriving through it (its node may be paused): move it.
+        this.options.onSubscriptionTrouble?.(sub.node, 'silent');
+        this.drop(sub, now);
+      }
+    }
+    this.topUp(true);
+    this.checkHearing(now);
+    this.beat();
+  }
+
+  /** Opens subscriptions until `wanted` are open; `anyNode` allows nodes that failed lately when nothing else is left. */
+  private topUp(anyNode: boolean): void {
+    const now = Date.now();
+    const candidates = this.nodes();
+    while (this.started && this.subs.length < this.wanted) {
+      const inUse = this.subs.map((s) => s.node);
+      const node =
+        chooseBusNode(candidates, inUse, this.troubleAt, now, this.options.heartbeatMs) ??
+        (anyNode ? chooseBusNode(candidates, inUse, this.troubleAt, now, 0) : undefined);
+      if (!node) return;
+      this.subs.push(
+        new BusSubscription(node, this.options.channel, 'fs-invalidation-bus', this.options.connectTimeoutMs, {
+          message: (raw, from) => this.receive(raw, from),
+          // A beat right away: a new subscription proves itself without waiting for the timer.
+          subscribed: () => this.beat(),
+          ended: (from) => this.ended(from),
+          error: (error, from) => this.options.onSubscriptionTrouble?.(from.node, 'error', error),
+        }),
+      );
+    }
+  }
+
+  private drop(sub: BusSubscription, now: number): void {
+    this.troubleAt.set(sub.node, now);
+    const index = this.subs.indexOf(sub);
+    if (index >= 0) this.subs.splice(index, 1);
+    sub.close();
+  }
+
+  private ended(sub: BusSubscription): void {
+    if (!this.subs.includes(sub)) return; // closed by the bus itself
+    const now = Date.now();
+    this.options.onSubscriptionTrouble?.(sub.node, 'ended');
+    this.drop(sub, now);
+    this.checkHearing(now);
+    this.topUp(false);
+  }
+
+  /** With no subscription hearing the heartbeat, messages may be passing us by now: L1 goes at once. */
+  private checkHearing(now: number): void {
     if (this.inGap || !this.started) return;
+    if (this.subs.some((s) => s.live(now, this.silenceMs))) return;
     this.inGap = true;
     this.gapsSeen++;
-  }
-
-  private subscribe(): void {
-    if (this.subscriber.status !== 'ready') return;
-    this.subscriber.subscribe(this.options.channel).catch((error: unknown) => this.options.onError(error));
+    this.options.onSilence?.();
   }
 
   private beat(): void {
-    const silentFor = Date.now() - this.lastHeartbeatAt;
-    if (silentFor > this.options.heartbeatMs * 3 && !this.inGap) {
-      this.enterGap();
-      // Our own messages stopped coming back (the node our subscription sits on may be paused):
-      // invalidations may be passing us by right now, so L1 is dropped at once, not only when the bus heals.
-      this.options.onSilence?.();
-    }
     const raw = JSON.stringify({ o: this.options.instanceId, k: [], t: [], hb: true });
     this.publish(raw).catch(() => {
-      // A failed heartbeat is exactly what the silence check above detects.
+      // A failed heartbeat is exactly what the silence check detects.
     });
   }
 
-  private receive(raw: string): void {
+  private receive(raw: string, from: BusSubscription): void {
     if (raw.length > MAX_MESSAGE_BYTES) {
       this.options.onError(new Error(`invalidation message of ${raw.length} bytes ignored`));
       return;
@@ -136,24 +224,28 @@ export class InvalidationBus {
       this.options.onError(error);
       return;
     }
-    if (parsed.o !== this.options.instanceId) {
-      if (parsed.k.length > 0 || parsed.t.length > 0)
-        this.options.onMessage({
-          keys: parsed.k,
-          tags: parsed.t,
-          ...(parsed.s !== undefined ? { sentAt: parsed.s } : {}),
-          ...(parsed.u ? { unconfirmed: true } : {}),
-        });
+    if (parsed.o === this.options.instanceId) {
+      if (parsed.hb) this.heard(from);
       return;
     }
-    if (parsed.hb) {
-      this.lastHeartbeatAt = Date.now();
-      if (this.inGap) {
-        this.inGap = false;
-        // The first heartbeat ends start-up, not a gap: nothing could have been missed before it.
-        if (this.everHealthy) this.options.onGap();
-        this.everHealthy = true;
-      }
-    }
+    if (parsed.k.length === 0 && parsed.t.length === 0) return;
+    if (parsed.n !== undefined && !this.applied.firstSighting(`${parsed.o}/${parsed.n}`)) return;
+    this.options.onMessage({
+      keys: parsed.k,
+      tags: parsed.t,
+      ...(parsed.s !== undefined ? { sentAt: parsed.s } : {}),
+      ...(parsed.u ? { unconfirmed: true } : {}),
+    });
+  }
+
+  private heard(from: BusSubscription): void {
+    const now = Date.now();
+    from.lastHeartbeatAt = now;
+    this.lastHeartbeatAt = now;
+    if (!this.inGap) return;
+    this.inGap = false;
+    // The first heartbeat ends start-up, not a gap: nothing could have been missed before it.
+    if (this.everHealthy) this.options.onGap();
+    this.everHealthy = true;
   }
 }

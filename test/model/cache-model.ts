@@ -192,10 +192,12 @@ class Get implements Cmd {
     try {
       lookup = await inst.rt.cache.get(key, w.loader(inst, key.full), { tags: [w.tagOf(this.i)] });
     } catch (error) {
-      // A read fails only with a typed error, and only when the source of truth does.
-      if (!['fail', 'hang'].includes(mode)) throw error;
-      expect((error as Error).name).toMatch(/^LoaderError$|^LoaderTimeoutError$/);
-      count(`get error ${(error as Error).name}`);
+      // A read fails only with a typed error, and only when the source of truth does, or (a hard
+      // timeout of real time) when a busy machine stretched a healthy load past it.
+      const name = (error as Error).name;
+      if (!['fail', 'hang'].includes(mode) && name !== 'LoaderTimeoutError') throw error;
+      expect(name).toMatch(/^LoaderError$|^LoaderTimeoutError$/);
+      count(`get error ${name}${['fail', 'hang'].includes(mode) ? '' : ' (slow machine)'}`);
       return;
     }
     w.checkValue(inst, key.full, lookup.value);
