@@ -99,11 +99,19 @@ export const noopObserver: CacheObserver = {
   },
 };
 
-/** Counting from one observer, tracing from another, with no per-call indirection beyond a bound method. */
+/**
+ * Counting from one observer, with tracing and the per-key hook (the console's hot-key sketch)
+ * from others when given, and no per-call indirection beyond a bound method.
+ */
 export function composeObserver(
   counting: CacheObserver,
-  tracing: Pick<CacheObserver, 'startLookup' | 'traceLoad'>,
+  parts: {
+    tracing?: Pick<CacheObserver, 'startLookup' | 'traceLoad'>;
+    keys?: Pick<CacheObserver, 'keyLookup'>;
+  },
 ): CacheObserver {
+  const tracing = parts.tracing ?? counting;
+  const keys = parts.keys ?? counting;
   return {
     request: counting.request.bind(counting),
     eviction: counting.eviction.bind(counting),
@@ -114,7 +122,7 @@ export function composeObserver(
     invalidation: counting.invalidation.bind(counting),
     l2Error: counting.l2Error.bind(counting),
     circuit: counting.circuit.bind(counting),
-    keyLookup: counting.keyLookup.bind(counting),
+    keyLookup: keys.keyLookup.bind(keys),
     startLookup: tracing.startLookup.bind(tracing),
     traceLoad: tracing.traceLoad.bind(tracing),
     semantics: counting.semantics,
