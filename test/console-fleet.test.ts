@@ -28,7 +28,10 @@ beforeAll(async () => {
   // Prometheus's port is chosen first: the services must know its URL when they start.
   const promPort = await freePort();
   const env = { PROMETHEUS_URL: `http://127.0.0.1:${promPort}`, PROMETHEUS_TIMEOUT_MS: '5000' };
-  [a, b] = await Promise.all([startApiProcess({ redis: false, env }), startApiProcess({ redis: false, env })]);
+  [a, b] = await Promise.all([
+    startApiProcess({ redis: false, env, readyTimeoutMs: 90_000 }),
+    startApiProcess({ redis: false, env, readyTimeoutMs: 90_000 }),
+  ]);
   prometheus = await startPrometheus({
     port: promPort,
     intervalSeconds: 1,
@@ -38,7 +41,7 @@ beforeAll(async () => {
     ],
   });
   browser = await launchChromium();
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const p of pages.splice(0)) await p.close();

@@ -1,0 +1,137 @@
+/**
+ * What the live console costs the hot path: L1-hit throughput of two `npm start` processes that
+ * differ only in CONSOLE_ENABLED (on: the 1 s history sampler, the hot-key sketch on every
+ * lookup, and one page watching the live stream; off: none of it), interleaved round by round
+ * with the order swapped every round, so the host's drift falls on both alike.
+ *
+ * `npm run bench` runs it as section `console` (BENCH_ONLY=console for it alone); standalone:
+ *   npm run build && node --import tsx bench/console-cost.ts   (L1 only, no Redis needed)
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClientResult } from './client.ts';
+import { type BenchServer, fmt, log, median, pct, runClient, startService } from './processes.ts';
+
+/** utime + stime of a process in ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Side {
+  label: string;
+  server: BenchServer;
+  runs: ClientResult[];
+  cpuUsPerRequest: number[];
+}
+
+const PATH = '/api/products/42';
+
+async function measure(side: Side, duration: number): Promise<void> {
+  const before = cpuMs(side.server.proc.pid);
+  const res = await runClient({ url: side.server.url, path: PATH, duration });
+  side.runs.push(res);
+  side.cpuUsPerRequest.push(((cpuMs(side.server.proc.pid) - before) * 1e3) / Math.max(1, res.total));
+}
+
+export interface ConsoleCost {
+  /** A row for the targets table. */
+  target: string;
+  rows: string[];
+  /** Median per-round (on req/s) / (off req/s). */
+  ratio: number;
+}
+
+export async function runConsoleCost(opts: {
+  env: Record<string, string>;
+  rounds: number;
+  duration: number;
+  /** bench/run.ts's report: the target row and the section are added to them. */
+  targets?: string[];
+  body?: string[];
+}): Promise<ConsoleCost> {
+  // LOG_LEVEL=warn on both: the access log would otherwise be most of each request's cost.
+  const common = { ...opts.env, LOG_LEVEL: 'warn' };
+  const on = await startService('console on', { ...common, CACHE_NAMESPACE: 'bconsole-on', CONSOLE_ENABLED: 'true' });
+  const off = await startService('console off', {
+    ...common,
+    CACHE_NAMESPACE: 'bconsole-off',
+    CONSOLE_ENABLED: 'false',
+  });
+  // One page watching: the live stream open for the whole measurement.
+  const watching = new AbortController();
+  const stream = await fetch(`${on.url}/console/api/stream`, { signal: watching.signal });
+  if (stream.status !== 200) throw new Error(`console stream answered ${stream.status}`);
+  const drained = stream.body?.pipeTo(new WritableStream(), { signal: watching.signal }).catch(() => undefined);
+  try {
+    const sides: [Side, Side] = [
+      {
+        label: 'product, L1 hit, console on (sampler, sketch, one live page)',
+        server: on,
+        runs: [],
+        cpuUsPerRequest: [],
+      },
+      { label: 'product, L1 hit, CONSOLE_ENABLED=false', server: off, runs: [], cpuUsPerRequest: [] },
+    ];
+    for (const side of sides) {
+      const res = await fetch(side.server.url + PATH);
+      if (res.status !== 200) throw new Error(`${side.label}: ${PATH} answered ${res.status}`);
+      await res.arrayBuffer();
+      await runClient({ url: side.server.url, path: PATH, duration: 1 });
+    }
+    log('case: console on vs off');
+    for (let r = 0; r < opts.rounds; r++) {
+      const order = r % 2 === 0 ? sides : ([sides[1], sides[0]] as const);
+      for (const side of order) await measure(side, opts.duration);
+      log(
+        `  round ${r + 1}/${opts.rounds}: on ${fmt(sides[0].runs[r]!.rps)} / off ${fmt(sides[1].runs[r]!.rps)} req/s`,
+      );
+    }
+    const [withConsole, without] = sides;
+    const ratio = median(withConsole.runs.map((x, i) => x.rps / without.runs[i]!.rps));
+    const cpuRatio = median(without.cpuUsPerRequest.map((u, i) => u / withConsole.cpuUsPerRequest[i]!));
+    const row = (s: Side) =>
+      `| ${s.label} | ${fmt(median(s.runs.map((x) => x.rps)))} | ${fmt(median(s.cpuUsPerRequest), 1)} | ${fmt(median(s.runs.map((x) => x.p99)), 1)} | ${s.runs.length} | ${s.runs.reduce((n, x) => n + x.non2xx + x.errors, 0)} |`;
+    const cost = {
+      ratio,
+      target: `| the live console costs nothing measurable on the L1-hit path (on vs off, interleaved) | on/off req/s ${pct(ratio)}, CPU/req ${pct(cpuRatio)} | ${ratio >= 0.95 ? '**met**' : '**not met**'} (≥ 95%: within this host's round-to-round noise) |`,
+      rows: [
+        `### Live console on vs off (autocannon, \`${PATH}\`, ${opts.duration} s per run, ${opts.rounds} interleaved rounds, order swapped every round)`,
+        '',
+        'Two `npm start` processes, LOG_LEVEL=warn, identical but for CONSOLE_ENABLED; while measured, one page watches the console-on process (its live stream is open). "on/off" is the median of the per-round req/s ratios; CPU/req is the server process\'s user+system time per answered request (/proc).',
+        '',
+        '| Case | req/s | server CPU µs/req | p99 ms | runs | non-2xx+errors |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        row(withConsole),
+        row(without),
+        '',
+        `On/off: req/s ${pct(ratio)}, CPU per request (off ÷ on) ${pct(cpuRatio)}.`,
+        '',
+      ],
+    };
+    opts.targets?.push(cost.target);
+    opts.body?.push(...cost.rows);
+    return cost;
+  } finally {
+    watching.abort();
+    await drained;
+    await Promise.all([on.stop(), off.stop()]);
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const dir = mkdtempSync(join(tmpdir(), 'console-cost-'));
+  runConsoleCost({
+    env: { REDIS_MODE: 'none', DATABASE_PATH: join(dir, 'shop.db') },
+    rounds: Number(process.env.BENCH_ROUNDS ?? 6),
+    duration: Number(process.env.BENCH_DURATION ?? 4),
+  })
+    .then((cost) => console.log([cost.target, '', ...cost.rows].join('\n')))
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
+}
