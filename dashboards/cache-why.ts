@@ -4,6 +4,7 @@ import {
   cacheEvictions,
   cacheOperationLatency,
   l1BytesByInstance,
+  l1EntriesByInstance,
   l1EntriesByPrefix,
 } from '../src/observability/promql/cache-lookup-queries.ts';
 import { from, type RowSpec } from './panels.ts';
@@ -80,6 +81,14 @@ export function cacheWhyRow(): RowSpec {
           'Invalidations per second: local (a write on this instance) or remote (pub/sub message from another instance).',
         unit: 'ops',
         targets: [from(cacheInvalidations)],
+      },
+      {
+        title: 'L1 entries by instance',
+        description:
+          "Entries held in the in-process LRU per instance, against CACHE_L1_MAX_ENTRIES. The console's fleet view charts the fullest instance from this query.",
+        unit: 'short',
+        w: 24,
+        targets: [from(l1EntriesByInstance)],
       },
     ],
   };

@@ -1,10 +1,11 @@
 import {
   HTTP_DURATION,
   http4xxRatio,
+  http5xxByRoute,
   http5xxRatio,
   httpLatency,
   httpLatencyP50ByRoute,
-  httpLatencyP99ByRoute,
+  httpLatencyP99ByMethodRoute,
   httpRequestsByRoute,
   httpRequestsByStatus,
 } from '../src/observability/promql/http-queries.ts';
@@ -84,6 +85,15 @@ export function shopApi(): Dashboard {
             min: 0,
             targets: [from(http4xxRatio)],
           },
+          {
+            title: '5xx per second by route',
+            description:
+              'Server errors per second per method and route: how many, where the ratio above says how large a share. The console charts the same query.',
+            unit: 'reqps',
+            w: 24,
+            stack: true,
+            targets: [from(http5xxByRoute)],
+          },
         ],
       },
       {
@@ -98,9 +108,9 @@ export function shopApi(): Dashboard {
           },
           {
             title: 'Request duration p99 by route',
-            description: 'p99 latency per route. Cached reads should stay far below uncached ones.',
+            description: 'p99 latency per method and route. Cached reads should stay far below uncached ones.',
             unit: 's',
-            targets: [from(httpLatencyP99ByRoute, { legend: '{{route}}', exemplar: true })],
+            targets: [from(httpLatencyP99ByMethodRoute, { exemplar: true })],
           },
           {
             title: 'Request duration p50 by route',

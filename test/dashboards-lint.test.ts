@@ -18,6 +18,8 @@ import {
   RESTART_ANNOTATION,
   renderDashboard,
 } from '../dashboards/build.ts';
+import { FLEET_SERIES } from '../src/console/fleet-series.ts';
+import { GRAFANA_SCOPE } from '../src/observability/promql/query.ts';
 import { allDashboardExprs, DASHBOARDS_DIR, dashboardFiles, REPO_ROOT } from './helpers/dashboard-queries.ts';
 
 // ---------------------------------------------------------------------------
@@ -483,6 +485,15 @@ describe('dashboards', () => {
     ]) {
       expect(redis, m).toContain(`${m}{`);
     }
+  });
+
+  it("run every query of the console's fleet view: one definition for both (src/observability/promql)", () => {
+    const panelExprs = new Set(
+      files.flatMap((f) => allPanels(load(f).panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''))),
+    );
+    const missing = FLEET_SERIES.map((s) => s.query).filter((q) => !panelExprs.has(q.expr(GRAFANA_SCOPE)));
+    expect(missing.map((q) => q.name)).toEqual([]);
+    expect(FLEET_SERIES.length).toBeGreaterThan(20);
   });
 
   it('expose every expression, with variables substituted, for the live test', () => {

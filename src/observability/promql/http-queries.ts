@@ -36,7 +36,6 @@ export const http4xxRatio = errorRatio('4');
 const bucket = (s: Selectors, m: string): string => s.routed(m);
 
 export const httpLatency = quantileQueries('Request duration', HTTP_DURATION, [], bucket);
-export const httpLatencyP99ByRoute = quantileQuery('Request duration by route', 0.99, HTTP_DURATION, ['route'], bucket);
 export const httpLatencyP50ByRoute = quantileQuery('Request duration by route', 0.5, HTTP_DURATION, ['route'], bucket);
 /** Per method and route: the console's routes are "GET /api/products/:id". */
 export const httpLatencyP99ByMethodRoute = quantileQuery(
