@@ -55,7 +55,7 @@ export const l1EntriesByPrefix = defineQuery(
 export const l1EntriesByInstance = defineQuery(
   'L1 entries by instance',
   'entries {{instance}}',
-  (s) => `sum by (instance) (${s.of('cache_entries', 'tier="l1"')})`,
+  (s) => `sum by (instance) (${s.prefixed('cache_entries', 'tier="l1"')})`,
 );
 
 export const l1BytesByInstance = defineQuery(
