@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type RedisClusterHandle, startRedisCluster } from '../src/redis-cluster/index.ts';
+import { runConsoleCost } from './console-cost.ts';
 import { hitRatioSection, writeHitRatioSection } from './hit-ratio.ts';
 import { runHttpCases } from './http-cases.ts';
 import { memorySection } from './memory-section.ts';
@@ -41,7 +42,7 @@ import type { MixOptions } from './workload.ts';
 const QUICK = process.env.BENCH_QUICK === '1';
 const DURATION = Number(process.env.BENCH_DURATION ?? (QUICK ? 2 : 4));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 5));
-const ALL = ['http', 'core', 'peers', 'stampede', 'mix', 'memory'];
+const ALL = ['http', 'console', 'core', 'peers', 'stampede', 'mix', 'memory'];
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const sections = new Set(ONLY ?? (QUICK ? ALL.filter((s) => s !== 'mix' && s !== 'memory') : ALL));
 const OUT = process.env.BENCH_OUT ?? (ONLY ? undefined : 'BENCHMARKS.md');
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
       await Promise.all(servers.splice(0).map((s) => s.stop()));
     }
 
+    if (sections.has('console'))
+      await runConsoleCost({ env: redisEnv, rounds: ROUNDS, duration: DURATION, targets, body });
     if (sections.has('core')) {
       log('case 2: cache core');
       const core = runNodeScript('bench/cache-core.ts') as Record<string, number>;

@@ -8,7 +8,8 @@ import { type CacheObserver, composeObserver, noopObserver } from './cache/types
 import type { Config } from './config/config.ts';
 import { CacheConsole } from './console/cache-console.ts';
 import { ClusterViewer } from './console/cluster-view.ts';
-import { HotKeyObserver } from './console/hot-key-observer.ts';
+import { FleetHistory } from './console/fleet-history.ts';
+import { PrometheusClient } from './console/prometheus-client.ts';
 import { createHttpApp } from './http/app.ts';
 import type { ShopApp } from './http/app-env.ts';
 import type { DependencyState, Readiness } from './http/routes/ops-routes.ts';
@@ -79,6 +80,14 @@ export function createService(options: ServiceOptions): Service {
   const cacheMetrics = metricsRegistry ? new CacheMetrics(metricsRegistry.registry, registry.labels()) : undefined;
   const tracing = options.tracing ?? false;
   const counting: CacheObserver = cacheMetrics ?? noopObserver;
+  // The whole fleet, when a Prometheus scrapes it: the console runs the dashboards' queries there.
+  const fleet =
+    config.CONSOLE_ENABLED && config.PROMETHEUS_URL
+      ? new FleetHistory({
+          prometheus: new PrometheusClient(config.PROMETHEUS_URL, config.PROMETHEUS_TIMEOUT_MS),
+          job: config.PROMETHEUS_JOB,
+        })
+      : undefined;
   // The console reads its history from the metrics registry, so it exists only alongside it.
   const cacheConsole =
     metricsRegistry && config.CONSOLE_ENABLED
@@ -86,10 +95,16 @@ export function createService(options: ServiceOptions): Service {
           registry: metricsRegistry.registry,
           prefixes: registry.labels(),
           l1Bounds: { maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
+          ...(fleet ? { fleet: { job: config.PROMETHEUS_JOB, rateWindow: fleet.rateWindow } } : {}),
         })
       : undefined;
-  const traced = tracing ? composeObserver(counting, new CacheTracing()) : counting;
-  const observer = cacheConsole ? new HotKeyObserver(traced, cacheConsole.hotKeys) : traced;
+  const observer =
+    tracing || cacheConsole
+      ? composeObserver(counting, {
+          ...(tracing ? { tracing: new CacheTracing() } : {}),
+          ...(cacheConsole ? { keys: cacheConsole.hotKeys } : {}),
+        })
+      : counting;
 
   const runtime = createCache({
     registry,
@@ -185,7 +200,7 @@ export function createService(options: ServiceOptions): Service {
           }
         : undefined,
     console: cacheConsole
-      ? { console: cacheConsole, cluster: redis ? new ClusterViewer(redis) : undefined }
+      ? { console: cacheConsole, cluster: redis ? new ClusterViewer(redis) : undefined, fleet }
       : undefined,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });

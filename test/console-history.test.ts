@@ -29,6 +29,7 @@ test('each sample turns counter increases into rates and ratios over the window,
   expect(live.history.size).toBe(0); // one reading is no rate yet
   for (let i = 0; i < 30; i++) cache.request(product, 'l1', 'hit');
   for (let i = 0; i < 10; i++) cache.request(product, 'l1', 'miss');
+  for (let i = 0; i < 5; i++) cache.request(product, 'l1', 'stale');
   for (let i = 0; i < 6; i++) cache.request(product, 'l2', 'hit');
   for (let i = 0; i < 4; i++) cache.request(product, 'l2', 'miss');
   for (let i = 0; i < 8; i++) cache.eviction(product, 'l1', 'invalidated');
@@ -42,7 +43,8 @@ test('each sample turns counter increases into rates and ratios over the window,
   const w = live.history.window();
   expect(w.t).toEqual([3_000]);
   const at = (name: string) => w.series[name]?.[0];
-  expect(at('hit_ratio.l1.product')).toBeCloseTo(0.75);
+  // hits / (hits + misses + stale), as the dashboards' hit-ratio query: a stale answer is no hit.
+  expect(at('hit_ratio.l1.product')).toBeCloseTo(30 / 45);
   expect(at('hit_ratio.l2.product')).toBeCloseTo(0.6);
   expect(at('requests.l1.hit')).toBeCloseTo(15); // 30 in 2 s
   expect(at('requests.l1.miss')).toBeCloseTo(5);

@@ -18,6 +18,8 @@ import {
   RESTART_ANNOTATION,
   renderDashboard,
 } from '../dashboards/build.ts';
+import { FLEET_SERIES } from '../src/console/fleet-series.ts';
+import { GRAFANA_SCOPE } from '../src/observability/promql/query.ts';
 import { allDashboardExprs, DASHBOARDS_DIR, dashboardFiles, REPO_ROOT } from './helpers/dashboard-queries.ts';
 
 // ---------------------------------------------------------------------------
@@ -213,7 +215,20 @@ const PREFIX_METRICS = [
   'cache_load_duration_seconds',
   'cache_coalesced_requests_total',
   'cache_invalidations_total',
+  'cache_stale_served_age_seconds',
+  'cache_lock_wait_seconds',
+  'cache_lock_takeovers_total',
+  'cache_refreshes_total',
+  'cache_loader_timeouts_total',
+  'cache_admissions_total',
+  'cache_l1_prefix_bytes',
+  'cache_l1_prefix_budget_bytes',
 ];
+/**
+ * Recording-rule series (`level:metric:operations`) are aggregated per job: they have no
+ * instance label, so `instance=~"$instance"` (All = ".+") would match none of them.
+ */
+const isRecorded = (metric: string): boolean => metric.includes(':');
 const hasPrefixLabel = (metric: string): boolean =>
   PREFIX_METRICS.some(
     (m) => metric === m || metric === `${m}_bucket` || metric === `${m}_count` || metric === `${m}_sum`,
@@ -296,7 +311,7 @@ export function lintDashboard(file: string, d: Dashboard): string[] {
         const job = s.matchers.get('job');
         const instance = s.matchers.get('instance');
         if (job?.op !== '=~' || job.value !== '$job') problems.push(`${tw}: ${s.metric} lacks job=~"$job"`);
-        if (instance?.op !== '=~' || instance.value !== '$instance')
+        if (!isRecorded(s.metric) && (instance?.op !== '=~' || instance.value !== '$instance'))
           problems.push(`${tw}: ${s.metric} lacks instance=~"$instance"`);
         if (needsPrefix && hasPrefixLabel(s.metric)) {
           const pm = s.matchers.get('prefix');
@@ -418,6 +433,15 @@ describe('dashboards', () => {
       'cache_invalidations_total',
       'cache_l2_errors_total',
       'cache_l2_circuit_state',
+      'cache_stale_served_age_seconds_bucket',
+      'cache_invalidation_lag_seconds_bucket',
+      'cache_lock_wait_seconds_bucket',
+      'cache_lock_takeovers_total',
+      'cache_refreshes_total',
+      'cache_loader_timeouts_total',
+      'cache_admissions_total',
+      'cache_l1_prefix_bytes',
+      'cache_l1_prefix_budget_bytes',
     ]) {
       expect(cache, m).toContain(`${m}{`);
     }
@@ -430,6 +454,19 @@ describe('dashboards', () => {
       'nodejs_eventloop_lag',
     ]) {
       expect(api, m).toContain(m);
+    }
+    for (const m of [
+      'db_query_duration_seconds_bucket',
+      'db_query_duration_seconds_count',
+      'db_errors_total',
+      'db_pool_connections',
+      'db_pool_max_connections',
+      'db_pool_waiting',
+      'backend:db_errors:ratio_rate5m',
+      'job:slo_http_errors:ratio_rate5m',
+      'job:slo_http_slow:ratio_rate1h',
+    ]) {
+      expect(api, m).toContain(`${m}{`);
     }
     expect(api).toContain('status_code=~"5.."');
     expect(api).toContain('status_code=~"4.."');
@@ -448,6 +485,15 @@ describe('dashboards', () => {
     ]) {
       expect(redis, m).toContain(`${m}{`);
     }
+  });
+
+  it("run every query of the console's fleet view: one definition for both (src/observability/promql)", () => {
+    const panelExprs = new Set(
+      files.flatMap((f) => allPanels(load(f).panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''))),
+    );
+    const missing = FLEET_SERIES.map((s) => s.query).filter((q) => !panelExprs.has(q.expr(GRAFANA_SCOPE)));
+    expect(missing.map((q) => q.name)).toEqual([]);
+    expect(FLEET_SERIES.length).toBeGreaterThan(20);
   });
 
   it('expose every expression, with variables substituted, for the live test', () => {

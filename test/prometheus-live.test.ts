@@ -114,6 +114,13 @@ const NO_DATA_ALERTS: Record<string, { why: string; relax: [string, string][] }>
   },
 };
 
+/**
+ * Dashboard series another branch adds (the database metrics and their recording rule). While
+ * this build does not export them, their queries must still parse and run but may return
+ * nothing; once /metrics exports them they are held to returning data like every other panel.
+ */
+const PENDING_DASHBOARD_SERIES = /\b(?:db_[a-z_]+|backend:db_errors:ratio_rate5m)\b/;
+
 interface RepoScrapeConfig {
   job_name: string;
   static_configs?: { targets: string[] }[];
@@ -292,8 +299,16 @@ describe('dashboards and rules on a real Prometheus', () => {
     expect(ruleExprs.length).toBeGreaterThanOrEqual(13);
     for (const name of Object.keys(NO_DATA_ALERTS)) expect(ruleExprs.map((r) => r.name)).toContain(name);
 
+    const exposition = await (
+      await fetch(`${apis[0]!.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
+    const dbExported = exposition.includes('db_query_duration_seconds');
     const checked = [
-      ...dashboardExprs.map((d) => ({ what: `${d.dashboard} / ${d.panel}`, expr: d.expr, mayBeEmpty: false })),
+      ...dashboardExprs.map((d) => ({
+        what: `${d.dashboard} / ${d.panel}`,
+        expr: d.expr,
+        mayBeEmpty: !dbExported && PENDING_DASHBOARD_SERIES.test(d.expr),
+      })),
       ...ruleExprs.map((r) => ({ what: `rule ${r.name}`, expr: r.expr, mayBeEmpty: r.name in NO_DATA_ALERTS })),
       // The recorded series themselves: proof that Prometheus evaluates the repo's rule files.
       ...ruleExprs

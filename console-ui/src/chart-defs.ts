@@ -1,4 +1,7 @@
+import type { ConsoleMeta } from '../../src/console/console-meta.ts';
+
 /** What each chart shows: the same questions as the Grafana cache overview, from the console's series names. */
+export type { ConsoleMeta };
 export type Unit = 'ratio' | 'rate' | 'seconds' | 'percent' | 'state';
 
 export interface PickedSeries {
@@ -17,15 +20,6 @@ export interface ChartDef {
   /** Leave out series that were zero for the whole window (many prefixes, few of them evicting). */
   hideIdle?: boolean;
   pick(names: string[], meta: ConsoleMeta): PickedSeries[];
-}
-
-export interface ConsoleMeta {
-  intervalMs: number;
-  historyLength: number;
-  windowSeconds: number;
-  prefixes: string[];
-  l1Bounds: { maxEntries: number; maxBytes: number };
-  hotKeySampling: number;
 }
 
 const matching = (names: string[], re: RegExp, label: (m: RegExpExecArray) => string): PickedSeries[] =>

@@ -91,6 +91,7 @@ export class ChartView {
     this.root.dataset['points'] = String(points);
     this.root.dataset['lastT'] = String(store.last ?? 0);
     this.root.dataset['series'] = String(this.picked.length);
+    this.root.dataset['labels'] = this.picked.map((p) => p.label).join('|');
   }
 
   resize(): void {

@@ -36,9 +36,10 @@ function tile(id: string, label: string, value: string, detail: string, level: L
   );
 }
 
+/** hits / (hits + misses + stale): the definition of the hit-ratio query and recording rule. */
 function tierRatio(store: SeriesStore, tier: string): { ratio: number | null; rate: number } {
-  const hit = (store.latest(`requests.${tier}.hit`) ?? 0) + (store.latest(`requests.${tier}.stale`) ?? 0);
-  const total = hit + (store.latest(`requests.${tier}.miss`) ?? 0);
+  const hit = store.latest(`requests.${tier}.hit`) ?? 0;
+  const total = hit + (store.latest(`requests.${tier}.stale`) ?? 0) + (store.latest(`requests.${tier}.miss`) ?? 0);
   return { ratio: total > 0 ? hit / total : null, rate: total };
 }
 

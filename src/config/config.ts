@@ -173,6 +173,44 @@ const schema = z.object({
     }),
   /** The live cache console at /console (history sampling, hot-key sketch); `false` to measure it off. */
   CONSOLE_ENABLED: bool.default(true),
+  /**
+   * A Prometheus that scrapes every instance: the console can then show the whole fleet, running
+   * the dashboards' own PromQL. http(s) only, no credentials in the URL (they would reach logs).
+   */
+  PROMETHEUS_URL: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      let url: URL;
+      try {
+        url = new URL(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not a URL' });
+        return z.NEVER;
+      }
+      if (
+        !/^https?:$/.test(url.protocol) ||
+        url.username !== '' ||
+        url.password !== '' ||
+        url.search !== '' ||
+        url.hash !== ''
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected http(s)://host[:port][/path], without credentials or query',
+        });
+        return z.NEVER;
+      }
+      return url.href.replace(/\/+$/, '');
+    }),
+  /** The scrape job of this service's instances in that Prometheus (the fleet the console shows). */
+  PROMETHEUS_JOB: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'expected a job name (letters, digits, _ . : -)')
+    .default('flower-shop-api'),
+  /** Each fleet query must answer within this (Prometheus is told too, and gives up as well). */
+  PROMETHEUS_TIMEOUT_MS: int(100, 30_000).default(3_000),
   MAX_BODY_BYTES: int(256, 10 * 1024 * 1024).default(64 * 1024),
   /** A client must send its request headers within this (slow-header clients are cut, 408). */
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),

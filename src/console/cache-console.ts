@@ -1,5 +1,6 @@
 import type { PrefixRef } from '../cache/types.ts';
 import type { MetricsStore } from '../observability/metrics-registry.ts';
+import type { ConsoleMeta } from './console-meta.ts';
 import { deriveSample } from './derive-sample.ts';
 import { HotKeys, SAMPLE_EVERY } from './hot-keys.ts';
 import { LiveStreams } from './live-stream.ts';
@@ -18,16 +19,11 @@ export interface CacheConsoleOptions {
   windowSamples?: number;
   maxStreams?: number;
   maxSeries?: number;
+  /** Set when a fleet view (Prometheus) is configured: the page then offers it. */
+  fleet?: ConsoleMeta['fleet'];
 }
 
-export interface ConsoleMeta {
-  intervalMs: number;
-  historyLength: number;
-  windowSeconds: number;
-  prefixes: string[];
-  l1Bounds: { maxEntries: number; maxBytes: number };
-  hotKeySampling: number;
-}
+export type { ConsoleMeta };
 
 /**
  * The service's own recent past, for the console page: every interval it reads its metrics
@@ -58,6 +54,7 @@ export class CacheConsole {
       prefixes: options.prefixes.map((p) => p.name),
       l1Bounds: options.l1Bounds,
       hotKeySampling: SAMPLE_EVERY,
+      ...(options.fleet ? { fleet: options.fleet } : {}),
     };
   }
 

@@ -24,7 +24,8 @@ export function deriveSample(now: Readings, before: Readings, seconds: number): 
       const id = `${tier}.${prefix}`;
       const entry = lookups.get(id) ?? { served: 0, total: 0 };
       entry.total += r;
-      if (result !== 'miss') entry.served += r;
+      // hits / (hits + misses + stale): the hit-ratio query's definition (src/observability/promql).
+      if (result === 'hit') entry.served += r;
       lookups.set(id, entry);
     } else if (kind === 'evict' && tier && prefix && result) {
       const r = rate(key);

@@ -213,6 +213,8 @@ export interface PrometheusOptions {
   intervalSeconds?: number;
   /** Also scrape Prometheus itself as job `prometheus` (its rule-evaluation counters). */
   scrapeSelf?: boolean;
+  /** Listen here (a free port chosen earlier, when the scraped services must know the URL first). */
+  port?: number;
 }
 
 export interface PromResult {
@@ -246,7 +248,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     storage: { exemplars: { max_exemplars: 100_000 } },
     scrape_configs: options.scrapeConfigs,
   };
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   if (options.scrapeSelf)
     config.scrape_configs = [

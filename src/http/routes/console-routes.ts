@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { TwoTierCache } from '../../cache/two-tier-cache.ts';
 import type { CacheConsole } from '../../console/cache-console.ts';
 import type { ClusterViewer } from '../../console/cluster-view.ts';
+import type { FleetHistory } from '../../console/fleet-history.ts';
 import { consoleAssetDirectory, loadConsoleAssets } from '../../console/static-assets.ts';
 import type { ShopApp } from '../app-env.ts';
 import { bearerTokenOf, tokenMatcher } from '../bearer-token.ts';
@@ -24,6 +25,8 @@ export interface ConsoleDeps {
   console: CacheConsole;
   cache: TwoTierCache;
   cluster: ClusterViewer | undefined;
+  /** The whole fleet through Prometheus (PROMETHEUS_URL), or undefined. */
+  fleet?: FleetHistory | undefined;
   /** The /metrics token: the console's aggregate views are exactly as open as /metrics. */
   metricsToken: string | undefined;
 }
@@ -53,20 +56,45 @@ export function registerConsoleRoutes(app: ShopApp, deps: ConsoleDeps): void {
   if (deps.metricsToken) app.use('/console/api/*', requireToken(deps.metricsToken));
   const { console: live } = deps;
   app.get('/console/api/meta', (c) => sendJson(c, live.meta));
+  const secondsOf = (text: string | undefined): number | undefined => {
+    const seconds = Number(text ?? live.meta.historyLength);
+    return Number.isInteger(seconds) && seconds >= 1 && seconds <= live.meta.historyLength ? seconds : undefined;
+  };
+  const badSeconds = problem(
+    400,
+    'validation',
+    'Invalid request',
+    `seconds must be an integer from 1 to ${live.meta.historyLength}`,
+  );
   app.get('/console/api/history', (c) => {
-    const seconds = Number(c.req.query('seconds') ?? live.meta.historyLength);
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > live.meta.historyLength) {
+    const seconds = secondsOf(c.req.query('seconds'));
+    if (seconds === undefined) return problemResponse(c, badSeconds);
+    return sendJson(c, live.window(seconds));
+  });
+  app.get('/console/api/fleet', async (c) => {
+    const { fleet } = deps;
+    if (!fleet) {
       return problemResponse(
         c,
         problem(
-          400,
-          'validation',
-          'Invalid request',
-          `seconds must be an integer from 1 to ${live.meta.historyLength}`,
+          404,
+          'not-configured',
+          'No fleet view',
+          'Set PROMETHEUS_URL to show every instance through Prometheus.',
         ),
       );
     }
-    return sendJson(c, live.window(seconds));
+    const seconds = secondsOf(c.req.query('seconds'));
+    if (seconds === undefined) return problemResponse(c, badSeconds);
+    const window = await fleet.window(seconds);
+    if (window.failed.length > 0 && Object.keys(window.series).length === 0) {
+      return problemResponse(
+        c,
+        problem(502, 'prometheus-unavailable', 'Prometheus did not answer', window.failed[0]!.error),
+        { 'retry-after': '5' },
+      );
+    }
+    return sendJson(c, window);
   });
   app.get('/console/api/status', (c) => sendJson(c, { ...deps.cache.status(), streams: live.streams.count }));
   app.get('/console/api/cluster', async (c) =>
