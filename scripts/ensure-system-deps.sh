@@ -49,7 +49,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${mis
 # here rather than with a confusing spawn ENOENT in the middle of the tests.
 still_missing=()
 for bin in "${missing_bins[@]}"; do
-  command -v "$bin" >/dev/null 2>&1 || still_missing+=("$bin")
+  if [[ $bin == initdb ]]; then
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || still_missing+=("$bin")
+  else
+    command -v "$bin" >/dev/null 2>&1 || still_missing+=("$bin")
+  fi
 done
 if [[ ${#still_missing[@]} -gt 0 ]]; then
   echo "ensure-system-deps: still missing after install: ${still_missing[*]}" >&2
