@@ -31,6 +31,13 @@ for entry in "${required[@]}"; do
   fi
 done
 
+# PostgreSQL's server binaries are not on PATH: Debian keeps them per version under
+# /usr/lib/postgresql/<version>/bin (the test harness starts initdb and pg_ctl from there).
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing_bins+=(initdb)
+  missing_pkgs+=(postgresql)
+fi
+
 if [[ ${#missing_bins[@]} -eq 0 ]]; then
   exit 0
 fi
