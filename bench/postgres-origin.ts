@@ -32,7 +32,8 @@ import {
   sumWhere,
 } from './processes.ts';
 
-const BEGIN = '<!-- postgres-origin:begin (written by npm run bench, or node --import tsx bench/postgres-origin.ts --write) -->';
+const BEGIN =
+  '<!-- postgres-origin:begin (written by npm run bench, or node --import tsx bench/postgres-origin.ts --write) -->';
 const END = '<!-- postgres-origin:end -->';
 
 interface Route {
@@ -137,7 +138,12 @@ export async function postgresOriginSection(): Promise<string> {
     const l1 = await startService('postgres, npm start', { ...pg, CACHE_NAMESPACE: 'bpgl1', LOG_LEVEL: 'warn' });
     servers.push(l1);
     const [l2, uncached, sqliteUncached] = await Promise.all([
-      startService('postgres, L1 off', { ...pg, CACHE_NAMESPACE: 'bpgl2', CACHE_L1_ENABLED: 'false', LOG_LEVEL: 'warn' }),
+      startService('postgres, L1 off', {
+        ...pg,
+        CACHE_NAMESPACE: 'bpgl2',
+        CACHE_L1_ENABLED: 'false',
+        LOG_LEVEL: 'warn',
+      }),
       startScript('postgres, uncached', 'server', { ...pg, CACHE_NAMESPACE: 'bpgunc', LOG_LEVEL: 'warn' }),
       startScript('sqlite, uncached', 'server', {
         ...redis,
@@ -180,8 +186,7 @@ export async function postgresOriginSection(): Promise<string> {
     // Per-round ratio against PostgreSQL uncached measured seconds before, then the median.
     const ratio = (route: Route, c: Case, ref: Case) =>
       median(of(route, c).map((x, i) => x.result.rps / of(route, ref)[i]!.result.rps));
-    const bad = (route: Route, c: Case) =>
-      of(route, c).reduce((s, x) => s + x.result.non2xx + x.result.errors, 0);
+    const bad = (route: Route, c: Case) => of(route, c).reduce((s, x) => s + x.result.non2xx + x.result.errors, 0);
     const rows: string[] = [];
     for (const route of ROUTES)
       for (const c of cases) {
@@ -222,7 +227,9 @@ export async function postgresOriginSection(): Promise<string> {
       '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
       '',
-      `What a miss costs now: product by id uncached on PostgreSQL runs at ${pct(ratio(product, pgCase, sqliteCase))} of SQLite's uncached rate, so the L1 hit is ${ratio(product, l1Case, pgCase).toFixed(1)}x and the L2 hit ${ratio(product, l2Case, pgCase).toFixed(1)}x the PostgreSQL origin (on SQLite the product-by-id cache saved little: a point read there is as fast as a Redis round trip). Catalogue, search and best sellers: L1 ${ROUTES.slice(1)
+      `What a miss costs now: product by id uncached on PostgreSQL runs at ${pct(ratio(product, pgCase, sqliteCase))} of SQLite's uncached rate, so the L1 hit is ${ratio(product, l1Case, pgCase).toFixed(1)}x and the L2 hit ${ratio(product, l2Case, pgCase).toFixed(1)}x the PostgreSQL origin (on SQLite the product-by-id cache saved little: a point read there is as fast as a Redis round trip). Catalogue, search and best sellers: L1 ${ROUTES.slice(
+        1,
+      )
         .map((r) => `${ratio(r, l1Case, pgCase).toFixed(1)}x`)
         .join(', ')}, L2 ${ROUTES.slice(1)
         .map((r) => `${ratio(r, l2Case, pgCase).toFixed(1)}x`)

@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startApiProcess } from './harness/api-process.ts';
+import { type PostgresServer, startPostgres } from './harness/postgres.ts';
 import { REPO_ROOT } from './helpers/dashboard-queries.ts';
 import { run } from './helpers/promtool.ts';
 
@@ -38,8 +40,11 @@ interface ComposeFile {
 }
 
 /** The compose file as docker-compose resolves it (anchors merged, variables interpolated). */
-async function resolved(): Promise<ComposeFile> {
-  const r = await run('docker-compose', ['-f', COMPOSE, '--profile', 'load', 'config'], { cwd: REPO_ROOT, env: ENV });
+async function resolved(overrides: Record<string, string> = {}): Promise<ComposeFile> {
+  const r = await run('docker-compose', ['-f', COMPOSE, '--profile', 'load', 'config'], {
+    cwd: REPO_ROOT,
+    env: { ...ENV, ...overrides },
+  });
   expect(r.code, r.stderr).toBe(0);
   return parse(r.stdout) as ComposeFile;
 }
@@ -272,4 +277,58 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).not.toMatch(/DATABASE_URL|PGPASSWORD|POSTGRES_PASSWORD/);
   });
+});
+
+// No Docker engine here: the replicas' database settings, as docker-compose resolves them, run the
+// real service against a real PostgreSQL that demands that password (scram-sha-256, as the image
+// sets up with POSTGRES_INITDB_ARGS); only the host name `postgres` becomes the test server's address.
+describe("the API replicas' database settings against a real PostgreSQL", () => {
+  let postgres: PostgresServer | undefined;
+  afterAll(async () => {
+    await postgres?.remove();
+  });
+
+  it('connect with the password from PGPASSWORD beside a URL without it, and not with a wrong one', async () => {
+    postgres = await startPostgres();
+    const password = decodeURIComponent(new URL(postgres.adminUrl).password);
+    await postgres.createDatabase('shop');
+    const c = await resolved({ POSTGRES_PASSWORD: password });
+    const apiEnv = (c.services['api-1']?.environment ?? {}) as Record<string, string>;
+    const url = new URL(apiEnv.DATABASE_URL ?? '');
+    expect(url.hostname).toBe('postgres');
+    url.hostname = '127.0.0.1';
+    url.port = String(postgres.port);
+
+    const api = await startApiProcess({
+      redis: false,
+      env: { DATABASE_URL: url.toString(), PGPASSWORD: apiEnv.PGPASSWORD ?? '' },
+      readyTimeoutMs: 90_000,
+    });
+    try {
+      const ready = (await (await fetch(`${api.url}/readyz`)).json()) as {
+        checks?: Record<string, { status: string }>;
+      };
+      expect(ready.checks?.postgresql?.status).toBe('up');
+      const product = await fetch(`${api.url}/api/products/1`);
+      expect(product.status).toBe(200);
+      expect(api.stdout() + api.stderr()).not.toContain(password);
+    } finally {
+      await api.stop();
+    }
+
+    const wrong = 'not-the-postgres-password';
+    const refused = await startApiProcess({
+      redis: false,
+      env: { DATABASE_URL: url.toString(), PGPASSWORD: wrong },
+      readyTimeoutMs: 60_000,
+    }).then(
+      async (p) => {
+        await p.stop();
+        return 'ready';
+      },
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect(refused).toMatch(/password authentication failed/);
+    expect(refused).not.toContain(wrong);
+  }, 240_000);
 });
