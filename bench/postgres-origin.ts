@@ -63,20 +63,32 @@ interface Case {
 
 interface Run {
   result: ClientResult;
-  /** Database operations the server ran per answered request (db_query_duration_seconds_count). */
+  /** Store operations requests ran, per answered request (db_query_duration_seconds_count, probe left out). */
   queriesPerRequest: number;
+}
+
+/** Store operations requests ran (every statement but the background readiness probe). */
+function requestQueries(d: Map<string, number>): number {
+  return (
+    sumWhere(d, 'db_query_duration_seconds_count') - sumWhere(d, 'db_query_duration_seconds_count', 'statement="probe"')
+  );
 }
 
 async function measure(server: BenchServer, path: string, duration: number): Promise<Run> {
   const before = await scrape(server.url);
   const result = await runClient({ url: server.url, path, duration });
   const d = delta(await scrape(server.url), before);
-  return { result, queriesPerRequest: sumWhere(d, 'db_query_duration_seconds_count') / Math.max(1, result.total) };
+  return { result, queriesPerRequest: requestQueries(d) / Math.max(1, result.total) };
 }
 
 interface StampedeResult {
   loads: number;
-  dbQueries: number;
+  /** Store operations the requests ran, by statement. */
+  dbQueries: Record<string, number>;
+  /** Failed store operations by kind. */
+  dbErrors: Record<string, number>;
+  /** Problem titles of the non-200 answers, with counts. */
+  problems: Record<string, number>;
   statuses: Record<string, number>;
   identical: boolean;
   p50: number;
@@ -90,6 +102,7 @@ async function stampede(instances: BenchServer[], path: string, perInstance: num
   const times: number[] = [];
   const statuses: Record<string, number> = {};
   const okBodies = new Set<string>();
+  const problems: Record<string, number> = {};
   await Promise.all(
     instances.flatMap((s) =>
       Array.from({ length: perInstance }, async () => {
@@ -99,6 +112,10 @@ async function stampede(instances: BenchServer[], path: string, perInstance: num
           const body = await res.text();
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           if (res.status === 200) okBodies.add(body);
+          else {
+            const title = /"title":"([^"]*)"/.exec(body)?.[1] ?? 'no problem body';
+            problems[`${res.status} ${title}`] = (problems[`${res.status} ${title}`] ?? 0) + 1;
+          }
         } catch {
           statuses.error = (statuses.error ?? 0) + 1;
         }
@@ -108,15 +125,35 @@ async function stampede(instances: BenchServer[], path: string, perInstance: num
   );
   const after = await Promise.all(instances.map((s) => scrape(s.url)));
   let loads = 0;
-  let dbQueries = 0;
+  const dbQueries: Record<string, number> = {};
+  const dbErrors: Record<string, number> = {};
+  const add = (into: Record<string, number>, k: string, v: number) => {
+    if (v > 0) into[k] = (into[k] ?? 0) + v;
+  };
   instances.forEach((_, i) => {
     const d = delta(after[i]!, before[i]!);
     loads += sumWhere(d, 'cache_loads_total', 'prefix="catalog"');
-    dbQueries += sumWhere(d, 'db_query_duration_seconds_count', 'statement="search"');
+    for (const [k, v] of d) {
+      const statement = /statement="([a-z_]+)"/.exec(k)?.[1];
+      if (!statement || statement === 'probe') continue;
+      if (k.startsWith('db_query_duration_seconds_count{')) add(dbQueries, statement, v);
+      const kind = /kind="([a-z_]+)"/.exec(k)?.[1];
+      if (kind && k.startsWith('db_errors_total{')) add(dbErrors, kind, v);
+    }
   });
   times.sort((x, y) => x - y);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { loads, dbQueries, statuses, identical: okBodies.size === 1, p50: q(0.5), p99: q(0.99), max: q(1) };
+  return {
+    loads,
+    dbQueries,
+    dbErrors,
+    problems,
+    statuses,
+    identical: okBodies.size === 1,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: q(1),
+  };
 }
 
 export async function postgresOriginSection(): Promise<string> {
@@ -209,10 +246,10 @@ export async function postgresOriginSection(): Promise<string> {
     // The same cold-query storm with no cache in front: every request takes a pooled connection.
     const coldUncached = '/bench/uncached/products?limit=24&category=peonies&sort=newest';
     const bare = await stampede([uncached], coldUncached, 2 * perInstance);
-    const statuses = (s: StampedeResult) =>
-      Object.entries(s.statuses)
+    const list = (r: Record<string, number>) =>
+      Object.entries(r)
         .map(([k, v]) => `${k}: ${fmt(v)}`)
-        .join(', ');
+        .join(', ') || 'none';
 
     const product = ROUTES[0]!;
     const lines = [
@@ -221,13 +258,13 @@ export async function postgresOriginSection(): Promise<string> {
       '',
       `Run on ${new Date().toISOString()}${quick ? ' (BENCH_QUICK=1)' : ''}; ${sh('nproc')} CPUs shared with the servers, the load generator, 6 Redis nodes and PostgreSQL ${sh(`${join('/usr/lib/postgresql', sh('ls /usr/lib/postgresql | sort -n | tail -1'), 'bin', 'postgres')} --version | cut -d" " -f3`)} (throwaway, loopback, fsync off: only reads are measured), pool of 10 per process (DATABASE_POOL_MAX default).`,
       '',
-      `Per route, ${rounds} interleaved rounds of ${duration} s (autocannon, 50 connections, one process per run): L1 hit and L2 hit (L1 off) are \`npm start\` with \`DATABASE_URL\`; "uncached" is bench/server.ts answering from the store on every request (no cache, same serialization) on PostgreSQL and, as the embedded reference, on SQLite. "vs PG uncached" is the median of per-round ratios against PostgreSQL uncached; "queries/req" counts the store operations the server ran per answered request (\`db_query_duration_seconds_count\` delta), which shows what each case really measures.`,
+      `Per route, ${rounds} interleaved rounds of ${duration} s (autocannon, 50 connections, one process per run): L1 hit and L2 hit (L1 off) are \`npm start\` with \`DATABASE_URL\`; "uncached" is bench/server.ts answering from the store on every request (no cache, same serialization) on PostgreSQL and, as the embedded reference, on SQLite. "vs PG uncached" is the median of per-round ratios against PostgreSQL uncached; "queries/req" counts the store operations the server ran per answered request (\`db_query_duration_seconds_count\` delta), which shows what each case really measures (requests still in flight when a run ends ran theirs too, so at a few hundred req/s it reads above the true figure).`,
       '',
       '| Route | Case | Path | req/s | vs PG uncached | p50 ms | p99 ms | queries/req | non-2xx+errors |',
       '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
       '',
-      `What a miss costs now: product by id uncached on PostgreSQL runs at ${pct(ratio(product, pgCase, sqliteCase))} of SQLite's uncached rate, so the L1 hit is ${ratio(product, l1Case, pgCase).toFixed(1)}x and the L2 hit ${ratio(product, l2Case, pgCase).toFixed(1)}x the PostgreSQL origin (on SQLite the product-by-id cache saved little: a point read there is as fast as a Redis round trip). Catalogue, search and best sellers: L1 ${ROUTES.slice(
+      `What a miss costs now: product by id uncached on PostgreSQL runs at ${pct(ratio(product, pgCase, sqliteCase))} of SQLite's uncached rate; the L1 hit is ${ratio(product, l1Case, pgCase).toFixed(1)}x and the L2 hit ${ratio(product, l2Case, pgCase).toFixed(1)}x the PostgreSQL origin, against ${ratio(product, l1Case, sqliteCase).toFixed(1)}x and ${ratio(product, l2Case, sqliteCase).toFixed(1)}x the SQLite origin. Catalogue, search and best sellers: L1 ${ROUTES.slice(
         1,
       )
         .map((r) => `${ratio(r, l1Case, pgCase).toFixed(1)}x`)
@@ -237,10 +274,15 @@ export async function postgresOriginSection(): Promise<string> {
       '',
       '**Stampede with PostgreSQL as the loader.** Two `npm start` processes on one PostgreSQL, one Redis Cluster and one namespace; 1,000 concurrent GETs of a cold catalogue page sent to each at once (`fetch`, new connections). Then, for contrast, the same 2,000 concurrent GETs of a cold page to the uncached server (no cache: each request needs a pooled connection; 10 connections, at most 200 waiting, the rest refused with 503 at once).',
       '',
-      '| Run | loader calls | PostgreSQL searches | answers | 200 bodies identical | p50 ms | p99 ms | max ms |',
-      '| --- | ---: | ---: | --- | --- | ---: | ---: | ---: |',
-      `| cached, 2 × 1,000 \`${cold}\` | **${fmt(cached.loads)}** | ${fmt(cached.dbQueries)} | ${statuses(cached)} | ${cached.identical} | ${fmt(cached.p50, 1)} | ${fmt(cached.p99, 1)} | ${fmt(cached.max, 1)} |`,
-      `| uncached, 2,000 \`${coldUncached}\` | – | ${fmt(bare.dbQueries)} | ${statuses(bare)} | ${bare.identical} | ${fmt(bare.p50, 1)} | ${fmt(bare.p99, 1)} | ${fmt(bare.max, 1)} |`,
+      '| Run | loader calls | PostgreSQL operations (by statement) | failed operations (by kind) | answers | refusals (problem title) | 200 bodies identical | p50 ms | p99 ms | max ms |',
+      '| --- | ---: | --- | --- | --- | --- | --- | ---: | ---: | ---: |',
+      ...[
+        [`cached, 2 × 1,000 \`${cold}\``, cached, `**${fmt(cached.loads)}**`] as const,
+        [`uncached, 2,000 \`${coldUncached}\``, bare, '–'] as const,
+      ].map(
+        ([name, s, loads]) =>
+          `| ${name} | ${loads} | ${list(s.dbQueries)} | ${list(s.dbErrors)} | ${list(s.statuses)} | ${list(s.problems)} | ${s.identical} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 1)} |`,
+      ),
       '',
       END,
     ];
