@@ -131,7 +131,7 @@ async function placeIn(
   for (const item of input.items) quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
   const ids = [...quantities.keys()];
   const read = await q.query<StockRow>(
-    'SELECT id, sku, name, stock, price_minor, currency FROM products WHERE id = ANY($1::int[])',
+    'SELECT id, sku, name, stock, price_minor, currency FROM products WHERE id = ANY($1::bigint[])',
     [ids],
   );
   const byId = new Map(read.rows.map((r) => [r.id, r]));
@@ -161,7 +161,7 @@ async function placeIn(
      )
      INSERT INTO order_items (order_id, position, product_id, sku, name, quantity, unit_price_minor)
      SELECT placed.id, t.position - 1, t.product_id, t.sku, t.name, t.quantity, t.price
-     FROM placed, unnest($7::int[], $8::text[], $9::text[], $10::int[], $11::int[]) WITH ORDINALITY
+     FROM placed, unnest($7::bigint[], $8::text[], $9::text[], $10::int[], $11::int[]) WITH ORDINALITY
        AS t(product_id, sku, name, quantity, price, position)`,
     [
       id,
