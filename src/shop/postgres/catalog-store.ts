@@ -123,7 +123,7 @@ export class PostgresCatalogStore implements CatalogStore {
   products(ids: readonly number[]): Promise<Map<number, Product>> {
     if (ids.length === 0) return Promise.resolve(new Map());
     return this.db.query('products_by_ids', async (q) => {
-      const { rows } = await q.query<ProductRow>(`${PRODUCT_SELECT} WHERE p.id = ANY($1::int[])`, [ids]);
+      const { rows } = await q.query<ProductRow>(`${PRODUCT_SELECT} WHERE p.id = ANY($1::bigint[])`, [ids]);
       return new Map(rows.map((r) => [r.id, toProduct(r)]));
     });
   }
@@ -175,7 +175,7 @@ export class PostgresCatalogStore implements CatalogStore {
   popular(limit: number): Promise<{ productId: number; unitsSold: number }[]> {
     return this.db.query('popular', async (q) => {
       const { rows } = await q.query<{ product_id: number; units: number }>(
-        `SELECT oi.product_id, SUM(oi.quantity)::int AS units FROM order_items oi
+        `SELECT oi.product_id, SUM(oi.quantity) AS units FROM order_items oi
          JOIN products p ON p.id = oi.product_id
          GROUP BY oi.product_id ORDER BY units DESC, oi.product_id ASC LIMIT $1`,
         [limit],

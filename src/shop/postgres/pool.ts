@@ -51,6 +51,8 @@ export class PostgresPool {
       lock_timeout: options.statementTimeoutMs,
       application_name: 'flower-shop-api',
       keepAlive: true,
+      // bigint (ids, COUNT, SUM) as a JavaScript number: ids stay below 2^53 as on SQLite, counts far below.
+      types: { getTypeParser: bigintAsNumber },
     });
     // An idle connection dropped by the server (restart, outage) must not crash the process.
     this.pool.on('error', onIdleError);
@@ -106,6 +108,11 @@ export class PostgresPool {
     return this.pool.end();
   }
 }
+
+const bigintAsNumber = ((oid: number, format?: 'text' | 'binary') =>
+  oid === pg.types.builtins.INT8
+    ? (value: string) => Number(value)
+    : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'];
 
 function isConnectTimeout(error: unknown): boolean {
   return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);

@@ -31,7 +31,7 @@ export async function seedIfEmpty(client: Queryable, options: SeedOptions): Prom
     await client.query(
       `INSERT INTO products (id, sku, slug, name, description, category_id, price_minor, currency, stock, attributes, created_at, updated_at)
        SELECT id, sku, slug, name, description, category_id, price, 'EUR', stock, attributes::json, at, at
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[], $10::timestamptz[])
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[], $10::timestamptz[])
          AS t(id, sku, slug, name, description, category_id, price, stock, attributes, at)`,
       [
         p.map((x) => x.id),
@@ -62,7 +62,7 @@ export async function seedIfEmpty(client: Queryable, options: SeedOptions): Prom
     const lines = o.flatMap((order) => order.lines.map((l, position) => ({ ...l, orderId: order.id, position })));
     await client.query(
       `INSERT INTO order_items (order_id, position, product_id, sku, name, quantity, unit_price_minor)
-       SELECT * FROM unnest($1::text[], $2::smallint[], $3::int[], $4::text[], $5::text[], $6::int[], $7::int[])`,
+       SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[])`,
       [
         lines.map((l) => l.orderId),
         lines.map((l) => l.position),
