@@ -146,5 +146,5 @@ describe.each(BACKENDS)('two API processes sharing one %s store', (backend) => {
         }),
       );
     }
-  }, 60_000);
+  }, 120_000);
 });
