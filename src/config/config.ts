@@ -81,7 +81,7 @@ const schema = z.object({
   /** PostgreSQL: connections the pool opens at most, per API instance. */
   DATABASE_POOL_MAX: int(1, 1_000).default(10),
   /** PostgreSQL: requests allowed to wait for a connection; one more is refused at once (503). */
-  DATABASE_POOL_MAX_WAITING: int(0, 100_000).default(200),
+  DATABASE_POOL_MAX_WAITING: int(0, 100_000).default(1_000),
   /** PostgreSQL: bound on opening a connection and on waiting for a free one (then 503). */
   DATABASE_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2_000),
   /** PostgreSQL: statement_timeout (and lock_timeout) of every request's statement. */

@@ -5,7 +5,7 @@ import type { Service } from '../../src/service.ts';
 type Param = string | number;
 
 /** bigint (COUNT, SUM) as a number, as SQLite returns it: test counts are small. */
-const numericBigint = {
+export const numericBigint = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === 20
       ? (value: string) => Number(value)
