@@ -272,7 +272,7 @@ export async function postgresOriginSection(): Promise<string> {
         .map((r) => `${ratio(r, l2Case, pgCase).toFixed(1)}x`)
         .join(', ')} the PostgreSQL origin.`,
       '',
-      '**Stampede with PostgreSQL as the loader.** Two `npm start` processes on one PostgreSQL, one Redis Cluster and one namespace; 1,000 concurrent GETs of a cold catalogue page sent to each at once (`fetch`, new connections). Then, for contrast, the same 2,000 concurrent GETs of a cold page to the uncached server (no cache: each request needs a pooled connection; 10 connections, at most 200 waiting, the rest refused with 503 at once).',
+      '**Stampede with PostgreSQL as the loader.** Two `npm start` processes on one PostgreSQL, one Redis Cluster and one namespace; 1,000 concurrent GETs of a cold catalogue page sent to each at once (`fetch`, new connections). Then, for contrast, the same 2,000 concurrent GETs of a cold page to the uncached server (no cache: each request needs a pooled connection; the default pool of DATABASE_POOL_MAX connections with DATABASE_POOL_MAX_WAITING requests queued at most, the rest refused with 503 at once; a queued request that waits past DATABASE_CONNECT_TIMEOUT_MS gets a 503 too).',
       '',
       '| Run | loader calls | PostgreSQL operations (by statement) | failed operations (by kind) | answers | refusals (problem title) | 200 bodies identical | p50 ms | p99 ms | max ms |',
       '| --- | ---: | --- | --- | --- | --- | --- | ---: | ---: | ---: |',
