@@ -14,10 +14,11 @@ import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { TwoTierCache } from '../src/cache/two-tier-cache.ts';
 import { noopObserver } from '../src/cache/types.ts';
 import { shopCachePolicies } from '../src/shop/cache-policies.ts';
-import { CatalogRepository } from '../src/shop/catalog-repository.ts';
 import { CatalogService } from '../src/shop/catalog-service.ts';
 import { openDatabase } from '../src/shop/database.ts';
 import { seedIfEmpty } from '../src/shop/seed.ts';
+import { SqliteStore } from '../src/shop/sqlite-store.ts';
+import { unobserved } from '../src/shop/store-observer.ts';
 import { PRODUCT_SORTS } from '../src/shop/types.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -42,8 +43,8 @@ export async function measureRetained(products = 5_000): Promise<{ rows: Retaine
   const dir = mkdtempSync(join(tmpdir(), 'l1-bytes-'));
   const db = openDatabase(join(dir, 'shop.db'));
   seedIfEmpty(db, { products, orders: 0 });
-  const repo = new CatalogRepository(db);
-  const categories = repo.categories().map((c) => c.slug);
+  const repo = new SqliteStore(db, unobserved).catalog;
+  const categories = (await repo.categories()).map((c) => c.slug);
   const words = ['rose', 'tulip', 'lily', 'red', 'white', 'bouquet', 'orchid', 'peony', 'sun', 'spring'];
   const rows: RetainedRow[] = [];
   let fixedBytes = 0;
@@ -108,10 +109,10 @@ export async function measureRetained(products = 5_000): Promise<{ rows: Retaine
     }),
   );
   // Names and descriptions outside Latin-1: V8 stores the JSON with two bytes per character.
-  repo.createCategory({ slug: 'wide', name: 'Fleurs – 花', description: 'Bouquets — 花束 🌸' });
+  await repo.createCategory({ slug: 'wide', name: 'Fleurs – 花', description: 'Bouquets — 花束 🌸' });
   const wide: number[] = [];
   for (let i = 0; i < 2_000; i++) {
-    const p = repo.createProduct({
+    const p = await repo.createProduct({
       sku: `WIDE-${i}`,
       name: `Bouquet 花束 ${i} 🌸`,
       description: `Sakura — 桜の花束、朝摘み。 Hand-tied in Kyōto, shipped the same day. №${i}`,

@@ -18,6 +18,7 @@ import { hitRatioSection, writeHitRatioSection } from './hit-ratio.ts';
 import { runHttpCases } from './http-cases.ts';
 import { memorySection } from './memory-section.ts';
 import { runPeers } from './peers/run-peers.ts';
+import { postgresOriginSection, writePostgresOriginSection } from './postgres-origin.ts';
 import {
   ADMIN_TOKEN,
   type BenchServer,
@@ -247,6 +248,7 @@ async function main(): Promise<void> {
     log('hit ratios: LRU vs W-TinyLFU (bench/hit-ratio.ts)');
     writeHitRatioSection(hitRatioSection());
   }
+  if (OUT === 'BENCHMARKS.md') writePostgresOriginSection(await postgresOriginSection());
 }
 
 async function runStampede(instances: BenchServer[], path: string, prefix: string) {

@@ -17,16 +17,16 @@ import { loadConfig } from '../src/config/config.ts';
 import { ProductQuery } from '../src/http/schemas.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createService } from '../src/service.ts';
-import { CatalogRepository } from '../src/shop/catalog-repository.ts';
 import { etagOf, snapshot } from '../src/shop/snapshot.ts';
+import type { CatalogStore } from '../src/shop/store.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
-let repo: CatalogRepository | undefined;
+let repo: CatalogStore | undefined;
 let bare = '';
 const json = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-const service = createService({
+const service = await createService({
   config,
   logger,
   metrics: process.env.BENCH_METRICS !== 'false',
@@ -34,20 +34,20 @@ const service = createService({
   extraRoutes: (app) => {
     // content-type only, as the standalone reference (bench/bare-server.ts) answers.
     app.get('/bench/bare', (c) => c.body(bare, 200, { 'content-type': json['content-type'] }));
-    app.get('/bench/uncached/products/:id', (c) => {
-      const p = repo!.product(Number(c.req.param('id')));
+    app.get('/bench/uncached/products/:id', async (c) => {
+      const p = await repo!.product(Number(c.req.param('id')));
       if (!p) return c.body('{"title":"Not found"}', 404, json);
       const s = snapshot(p);
       return c.body(s.json, 200, { ...json, etag: s.etag });
     });
-    app.get('/bench/uncached/products', (c) => {
+    app.get('/bench/uncached/products', async (c) => {
       const query = ProductQuery.parse(c.req.query());
-      const s = snapshot(repo!.search(query));
+      const s = snapshot(await repo!.search(query));
       return c.body(s.json, 200, { ...json, etag: s.etag });
     });
-    app.get('/bench/uncached/popular', (c) => {
-      const ranked = repo!.popular(Number(c.req.query('limit') ?? '10'));
-      const products = repo!.products(ranked.map((r) => r.productId));
+    app.get('/bench/uncached/popular', async (c) => {
+      const ranked = await repo!.popular(Number(c.req.query('limit') ?? '10'));
+      const products = await repo!.products(ranked.map((r) => r.productId));
       const parts: string[] = [];
       for (const r of ranked) {
         const p = products.get(r.productId);
@@ -58,8 +58,8 @@ const service = createService({
     });
   },
 });
-repo = new CatalogRepository(service.db);
-bare = snapshot(repo.product(42) ?? {}).json;
+repo = service.store.catalog;
+bare = snapshot((await repo.product(42)) ?? {}).json;
 
 const deadline = Date.now() + 120_000;
 while (config.REDIS_CLUSTER_NODES && service.readiness().status !== 'ready') {

@@ -31,6 +31,13 @@ for entry in "${required[@]}"; do
   fi
 done
 
+# PostgreSQL's server binaries are not on PATH: Debian keeps them per version under
+# /usr/lib/postgresql/<version>/bin (the test harness starts initdb and pg_ctl from there).
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing_bins+=(initdb)
+  missing_pkgs+=(postgresql)
+fi
+
 if [[ ${#missing_bins[@]} -eq 0 ]]; then
   exit 0
 fi
@@ -49,7 +56,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${mis
 # here rather than with a confusing spawn ENOENT in the middle of the tests.
 still_missing=()
 for bin in "${missing_bins[@]}"; do
-  command -v "$bin" >/dev/null 2>&1 || still_missing+=("$bin")
+  if [[ $bin == initdb ]]; then
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || still_missing+=("$bin")
+  else
+    command -v "$bin" >/dev/null 2>&1 || still_missing+=("$bin")
+  fi
 done
 if [[ ${#still_missing[@]} -gt 0 ]]; then
   echo "ensure-system-deps: still missing after install: ${still_missing[*]}" >&2

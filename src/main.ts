@@ -7,6 +7,12 @@ import { type EdgeLimits, type HttpListener, listenHttp } from './http/server.ts
 import { registerOpenConnectionsGauge } from './observability/connection-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createService, type Service } from './service.ts';
+import {
+  DATABASE_START_WAIT_MS,
+  databaseStartupFailure,
+  describeDatabase,
+  isDatabaseNotReady,
+} from './startup/database.ts';
 import { limitHeapGrowth } from './startup/heap-growth.ts';
 import { connectRedis, type RedisAttachment } from './startup/redis.ts';
 import { startShutdownWatchdog } from './startup/shutdown-watchdog.ts';
@@ -30,15 +36,19 @@ async function main(): Promise<void> {
   // Cheap checks first, so nothing is launched for a start that cannot succeed.
   await assertPortFree('PORT', config.HOST, config.PORT);
   if (config.METRICS_PORT > 0) await assertPortFree('METRICS_PORT', config.HOST, config.METRICS_PORT);
-  assertDatabaseWritable(config.DATABASE_PATH);
+  if (config.DATABASE_URL === undefined) assertDatabaseWritable(config.DATABASE_PATH);
 
   redisAttachment = await connectRedis(config, logger);
   config = { ...config, REDIS_CLUSTER_NODES: redisAttachment.seeds };
 
-  const service = openService(config, logger, redisAttachment);
+  const service = await openService(config, logger, redisAttachment);
   const listeners = await listen(config, service);
   logger.info(
-    { url: `http://${config.HOST}:${listeners[0]!.port}`, instance: service.instanceId },
+    {
+      url: `http://${config.HOST}:${listeners[0]!.port}`,
+      instance: service.instanceId,
+      database: describeDatabase(config),
+    },
     'flower shop API listening',
   );
   const attachment = redisAttachment;
@@ -52,26 +62,35 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-function openService(config: Config, logger: Logger, redis: RedisAttachment): Service {
-  try {
-    return createService({
-      config,
-      logger,
-      tracing: globalThis.__flowerShopTracing !== undefined,
-      redisConnection: redis.connection,
-    });
-  } catch (error) {
-    // The path was checked writable: what remains is a file SQLite cannot use.
-    if (error instanceof Error && error.name === 'SqliteError') {
-      const code = 'code' in error ? String(error.code) : 'SQLITE_ERROR';
-      throw new StartupError(
-        'database',
-        `DATABASE_PATH: ${config.DATABASE_PATH} cannot be used as the shop database (${code}: ${error.message}); ` +
-          'point DATABASE_PATH at a new file or restore this one',
-      );
+async function openService(config: Config, logger: Logger, redis: RedisAttachment): Promise<Service> {
+  const deadline = Date.now() + DATABASE_START_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createService({
+        config,
+        logger,
+        tracing: globalThis.__flowerShopTracing !== undefined,
+        redisConnection: redis.connection,
+      });
+    } catch (error) {
+      if (config.DATABASE_URL === undefined) throw sqliteStartupFailure(config, error);
+      if (!isDatabaseNotReady(error) || Date.now() > deadline) throw databaseStartupFailure(config, error);
+      logger.warn({ database: describeDatabase(config), attempt }, 'PostgreSQL not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * attempt)));
     }
-    throw error;
   }
+}
+
+/** The path was checked writable: what remains is a file SQLite cannot use. */
+function sqliteStartupFailure(config: Config, error: unknown): unknown {
+  const cause = error instanceof Error && error.name === 'StoreUnavailableError' ? error.cause : error;
+  if (!(cause instanceof Error && cause.name === 'SqliteError')) return error;
+  const code = 'code' in cause ? String(cause.code) : 'SQLITE_ERROR';
+  return new StartupError(
+    'database',
+    `DATABASE_PATH: ${config.DATABASE_PATH} cannot be used as the shop database (${code}: ${cause.message}); ` +
+      'point DATABASE_PATH at a new file or restore this one',
+  );
 }
 
 async function listen(config: Config, service: Service): Promise<HttpListener[]> {

@@ -15,16 +15,14 @@ import type { ShopApp } from './http/app-env.ts';
 import type { DependencyState, Readiness } from './http/routes/ops-routes.ts';
 import { CacheMetrics } from './observability/cache-metrics.ts';
 import { CacheTracing } from './observability/cache-tracing.ts';
+import { DatabaseMetrics } from './observability/database-metrics.ts';
 import { HttpMetrics } from './observability/http-metrics.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { MetricsRegistry } from './observability/metrics-registry.ts';
 import { shopCachePolicies } from './shop/cache-policies.ts';
-import { CatalogRepository } from './shop/catalog-repository.ts';
 import { CatalogService } from './shop/catalog-service.ts';
-import { type Db, openDatabase } from './shop/database.ts';
-import { OrderRepository } from './shop/order-repository.ts';
+import { type OpenedStore, openStore } from './shop/open-store.ts';
 import { OrderService } from './shop/order-service.ts';
-import { seedIfEmpty } from './shop/seed.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -44,7 +42,8 @@ export interface ServiceOptions {
 /** Everything one API instance is made of, wired in dependency order: store, cache, shop, HTTP. */
 export interface Service {
   readonly app: ShopApp;
-  readonly db: Db;
+  /** The source of truth: SQLite or PostgreSQL (DATABASE_URL). */
+  readonly store: OpenedStore;
   readonly cache: TwoTierCache;
   readonly catalog: CatalogService;
   readonly metrics: MetricsRegistry | undefined;
@@ -58,27 +57,36 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export function createService(options: ServiceOptions): Service {
+export async function createService(options: ServiceOptions): Promise<Service> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const instanceId = options.instanceId ?? randomUUID();
-  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
-  if (
-    seedIfEmpty(db, {
-      products: config.SEED_PRODUCTS,
-      orders: options.seedOrders ?? Math.ceil(config.SEED_PRODUCTS * 0.6),
-    })
-  ) {
-    logger.info({ products: config.SEED_PRODUCTS }, 'seeded an empty catalogue');
-  }
+  const metricsRegistry = options.metrics === false ? undefined : new MetricsRegistry({ defaultMetrics: true });
+  const tracing = options.tracing ?? false;
+  const backend = config.DATABASE_URL !== undefined ? 'postgresql' : 'sqlite';
+  const databaseMetrics = new DatabaseMetrics(metricsRegistry?.registry, backend, { tracing });
+  const { store, seeded } = await openStore({
+    databaseUrl: config.DATABASE_URL,
+    sqlitePath: config.DATABASE_PATH,
+    sqliteBusyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+    pool: {
+      max: config.DATABASE_POOL_MAX,
+      maxWaiting: config.DATABASE_POOL_MAX_WAITING,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleTimeoutMs: config.DATABASE_POOL_IDLE_TIMEOUT_MS,
+    },
+    seed: { products: config.SEED_PRODUCTS, orders: options.seedOrders ?? Math.ceil(config.SEED_PRODUCTS * 0.6) },
+    observer: databaseMetrics,
+  });
+  if (seeded) logger.info({ products: config.SEED_PRODUCTS, backend }, 'seeded an empty catalogue');
+  databaseMetrics.attachPool(store.backend, () => store.poolStats());
 
   const policies = shopCachePolicies(config.CACHE_TTL_SCALE).map((p) =>
     config.CACHE_L1_ENABLED ? p : { ...p, l1: false },
   );
   const registry = new PrefixRegistry(policies);
-  const metricsRegistry = options.metrics === false ? undefined : new MetricsRegistry({ defaultMetrics: true });
   const cacheMetrics = metricsRegistry ? new CacheMetrics(metricsRegistry.registry, registry.labels()) : undefined;
-  const tracing = options.tracing ?? false;
   const counting: CacheObserver = cacheMetrics ?? noopObserver;
   // The whole fleet, when a Prometheus scrapes it: the console runs the dashboards' queries there.
   const fleet =
@@ -141,21 +149,15 @@ export function createService(options: ServiceOptions): Service {
   const { cache, l1, l2, bus, redis } = runtime;
   cacheMetrics?.attachL1(l1);
 
-  const catalogRepo = new CatalogRepository(db);
-  const catalog = new CatalogService(catalogRepo, cache);
-  const orders = new OrderService(new OrderRepository(db), catalog);
+  const catalog = new CatalogService(store.catalog, cache);
+  const orders = new OrderService(store.orders, catalog);
   let draining = false;
 
-  // Reads a real table: `SELECT 1` would succeed with the catalogue unreadable.
-  const probeStore = db.prepare('SELECT id FROM products LIMIT 1');
   const readiness = (): Readiness => {
     const checks: Record<string, DependencyState> = {};
-    try {
-      probeStore.get();
-      checks.sqlite = { status: 'up' };
-    } catch (error) {
-      checks.sqlite = { status: 'down', error: error instanceof Error ? error.message : String(error) };
-    }
+    // Named after the backend (`sqlite` or `postgresql`); down means no uncached read can be answered.
+    const database: DependencyState = { ...store.health() };
+    checks[store.backend] = database;
     if (l2) {
       const s = l2.status();
       const busStatus = bus?.status();
@@ -170,11 +172,7 @@ export function createService(options: ServiceOptions): Service {
       checks.redis = { status: 'disabled', detail: 'no Redis Cluster configured: L1 only' };
     }
     const status =
-      draining || checks.sqlite.status !== 'up'
-        ? 'unavailable'
-        : checks.redis.status === 'degraded'
-          ? 'degraded'
-          : 'ready';
+      draining || database.status !== 'up' ? 'unavailable' : checks.redis.status === 'degraded' ? 'degraded' : 'ready';
     return { status, checks: draining ? { ...checks, shutdown: { status: 'down', detail: 'draining' } } : checks };
   };
 
@@ -208,7 +206,7 @@ export function createService(options: ServiceOptions): Service {
 
   return {
     app,
-    db,
+    store,
     cache,
     catalog,
     metrics: metricsRegistry,
@@ -225,7 +223,7 @@ export function createService(options: ServiceOptions): Service {
       draining = true;
       cacheConsole?.stop();
       await runtime.close();
-      if (db.open) db.close();
+      await store.close();
     },
   };
 }

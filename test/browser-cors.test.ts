@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../scripts/chromium.ts';
 import { startTestService, type TestService } from './harness/service.ts';
+import { sqliteDb } from './harness/store-sql.ts';
 
 /**
  * A real browser (Debian's headless Chromium) on a storefront page: from an origin listed in
@@ -79,7 +80,7 @@ describe('a browser on another origin', () => {
 
   const ordersOf = (productId: number): number =>
     (
-      shop.service.db.prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(productId) as {
+      sqliteDb(shop.service).prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(productId) as {
         n: number;
       }
     ).n;

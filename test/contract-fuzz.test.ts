@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, storeEnv, usePostgresServer } from './harness/backends.ts';
 import { adminHeaders, startTestService, type TestService } from './harness/service.ts';
 import { invalidValues, type JsonSchema, validArbitrary } from './helpers/schema-arbitrary.ts';
 
@@ -54,7 +55,9 @@ const defined = (o: Record<string, string | undefined>): Record<string, string> 
   Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
 const VALID_PER_OPERATION = 15;
 
-describe('contract fuzz: every operation, answers checked against the document', () => {
+const postgres = usePostgresServer();
+
+describe.each(BACKENDS)('contract fuzz on %s: every operation, answers checked against the document', (backend) => {
   let shop: TestService;
   let doc: Document;
   let ajv: Ajv2020;
@@ -62,7 +65,7 @@ describe('contract fuzz: every operation, answers checked against the document',
     s.$ref ? resolve(doc.components.schemas[s.$ref.split('/').pop()!] ?? {}) : s;
 
   beforeAll(async () => {
-    shop = await startTestService({ listen: true });
+    shop = await startTestService({ listen: true, env: await storeEnv(backend, postgres) });
     doc = (await (await shop.request('/openapi.json')).json()) as Document;
     ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats.default(ajv);

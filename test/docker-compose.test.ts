@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startApiProcess } from './harness/api-process.ts';
+import { type PostgresServer, startPostgres } from './harness/postgres.ts';
 import { REPO_ROOT } from './helpers/dashboard-queries.ts';
 import { run } from './helpers/promtool.ts';
 
@@ -17,6 +19,7 @@ const ENV = {
   METRICS_TOKEN: 'test-metrics-token-0123456789',
   GRAFANA_ADMIN_PASSWORD: 'test-grafana-password',
   REDIS_PASSWORD: 'test-redis-password-5e1f',
+  POSTGRES_PASSWORD: 'test-postgres-password-9c3a',
 };
 
 interface Service {
@@ -27,6 +30,8 @@ interface Service {
   profiles?: string[];
   command?: string | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[] };
+  ports?: unknown[];
 }
 
 interface ComposeFile {
@@ -35,8 +40,11 @@ interface ComposeFile {
 }
 
 /** The compose file as docker-compose resolves it (anchors merged, variables interpolated). */
-async function resolved(): Promise<ComposeFile> {
-  const r = await run('docker-compose', ['-f', COMPOSE, '--profile', 'load', 'config'], { cwd: REPO_ROOT, env: ENV });
+async function resolved(overrides: Record<string, string> = {}): Promise<ComposeFile> {
+  const r = await run('docker-compose', ['-f', COMPOSE, '--profile', 'load', 'config'], {
+    cwd: REPO_ROOT,
+    env: { ...ENV, ...overrides },
+  });
   expect(r.code, r.stderr).toBe(0);
   return parse(r.stdout) as ComposeFile;
 }
@@ -78,6 +86,7 @@ describe('docker-compose.yml', () => {
         'redis-5',
         'redis-6',
         'redis-cluster-init',
+        'postgres',
         'api-1',
         'api-2',
         'proxy',
@@ -150,7 +159,7 @@ describe('docker-compose.yml', () => {
         const hostIp = typeof p === 'string' ? p.split(':')[0] : (p as { host_ip?: string }).host_ip;
         expect(hostIp, `${name}: ${JSON.stringify(p)}`).toBe('127.0.0.1');
       }
-      if (name.startsWith('redis-')) expect(s.ports, `${name} publishes a port`).toBeUndefined();
+      if (name.startsWith('redis-') || name === 'postgres') expect(s.ports, `${name} publishes a port`).toBeUndefined();
     }
     expect(published).toBeGreaterThanOrEqual(5);
     const prometheus = JSON.stringify(c.services.prometheus?.command);
@@ -205,20 +214,121 @@ describe('docker-compose.yml', () => {
     expect(binds).toBeGreaterThanOrEqual(8);
   });
 
-  it('wires the API replicas to the Redis cluster, the shared database volume and Tempo', async () => {
+  it('wires the API replicas to the Redis cluster, the shared PostgreSQL and Tempo', async () => {
     const c = await resolved();
     for (const name of ['api-1', 'api-2']) {
       const s = c.services[name];
       const env = (s?.environment ?? {}) as Record<string, string>;
       expect(env.PORT, name).toBe('3000');
       expect(env.HOST, name).toBe('0.0.0.0');
-      expect(env.DATABASE_PATH, name).toBe('/data/shop.db');
+      expect(env.DATABASE_URL, name).toBe('postgres://shop@postgres:5432/shop');
+      // no SQLite file: the image's default DATABASE_PATH is not what runs, and no volume holds one
+      expect(env.DATABASE_PATH, name).toBeUndefined();
+      expect(JSON.stringify(s?.volumes ?? []), name).not.toContain('/data');
       expect(env.REDIS_CLUSTER_NODES, name).toBe([1, 2, 3, 4, 5, 6].map((n) => `redis-${n}:6379`).join(','));
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('http://tempo:4318');
       expect(env.OTEL_SERVICE_NAME, name).toBe('flower-shop-api');
       expect(env.ADMIN_TOKEN, name).toBe(ENV.ADMIN_TOKEN);
-      expect(JSON.stringify(s?.volumes), name).toContain('shop-data');
     }
     expect(JSON.stringify(c.services.prometheus?.command)).toContain('--enable-feature=exemplar-storage');
   });
+
+  it('runs PostgreSQL pinned, unpublished, on a named volume, healthy only once it accepts TCP connections', async () => {
+    const c = await resolved();
+    const pg = c.services.postgres;
+    expect(pg?.image).toMatch(/^postgres:\d+\.\d+-bookworm$/);
+    const volumes = (pg?.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+    expect(volumes.some((v) => v.startsWith('postgres-data:/var/lib/postgresql/data'))).toBe(true);
+    expect(Object.keys(c.volumes ?? {})).toContain('postgres-data');
+    // The image's first-start initialisation runs a socket-only server; a TCP check does not pass on it.
+    expect(pg?.healthcheck?.test).toEqual(['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', 'shop', '-d', 'shop']);
+    const env = (pg?.environment ?? {}) as Record<string, string>;
+    expect(env.POSTGRES_USER).toBe('shop');
+    expect(env.POSTGRES_DB).toBe('shop');
+    expect(env.POSTGRES_INITDB_ARGS).toContain('--auth-host=scram-sha-256');
+    // Every replica starts only once it is healthy.
+    for (const name of ['api-1', 'api-2']) {
+      const deps = c.services[name]?.depends_on as Record<string, { condition?: string }> | undefined;
+      expect(deps?.postgres?.condition, name).toBe('service_healthy');
+    }
+  });
+
+  it('takes the PostgreSQL password from POSTGRES_PASSWORD only: not in the file, the URL or the image', async () => {
+    const env: NodeJS.ProcessEnv = { ...ENV };
+    delete env.POSTGRES_PASSWORD;
+    const r = await run('docker-compose', ['-f', COMPOSE, 'config', '-q'], { cwd: REPO_ROOT, env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/POSTGRES_PASSWORD/);
+    const c = await resolved();
+    const envOf = (name: string) => (c.services[name]?.environment ?? {}) as Record<string, string>;
+    expect(envOf('postgres').POSTGRES_PASSWORD).toBe(ENV.POSTGRES_PASSWORD);
+    for (const name of ['api-1', 'api-2']) {
+      // The URL may be logged, so the password travels apart, as the driver's PGPASSWORD.
+      expect(envOf(name).PGPASSWORD, name).toBe(ENV.POSTGRES_PASSWORD);
+      const url = new URL(envOf(name).DATABASE_URL ?? '');
+      expect(url.password, name).toBe('');
+      // The replicas log in as the user the image creates, to the database it creates.
+      expect(url.username, name).toBe(envOf('postgres').POSTGRES_USER);
+      expect(url.pathname, name).toBe(`/${envOf('postgres').POSTGRES_DB}`);
+      expect(`${url.hostname}:${url.port}`, name).toBe('postgres:5432');
+    }
+    expect(readFileSync(COMPOSE, 'utf8')).not.toContain(ENV.POSTGRES_PASSWORD);
+    expect(readFileSync(COMPOSE, 'utf8')).toMatch(/POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?/);
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).not.toMatch(/DATABASE_URL|PGPASSWORD|POSTGRES_PASSWORD/);
+  });
+});
+
+// No Docker engine here: the replicas' database settings, as docker-compose resolves them, run the
+// real service against a real PostgreSQL that demands that password (scram-sha-256, as the image
+// sets up with POSTGRES_INITDB_ARGS); only the host name `postgres` becomes the test server's address.
+describe("the API replicas' database settings against a real PostgreSQL", () => {
+  let postgres: PostgresServer | undefined;
+  afterAll(async () => {
+    await postgres?.remove();
+  });
+
+  it('connect with the password from PGPASSWORD beside a URL without it, and not with a wrong one', async () => {
+    postgres = await startPostgres();
+    const password = decodeURIComponent(new URL(postgres.adminUrl).password);
+    await postgres.createDatabase('shop');
+    const c = await resolved({ POSTGRES_PASSWORD: password });
+    const apiEnv = (c.services['api-1']?.environment ?? {}) as Record<string, string>;
+    const url = new URL(apiEnv.DATABASE_URL ?? '');
+    expect(url.hostname).toBe('postgres');
+    url.hostname = '127.0.0.1';
+    url.port = String(postgres.port);
+
+    const api = await startApiProcess({
+      redis: false,
+      env: { DATABASE_URL: url.toString(), PGPASSWORD: apiEnv.PGPASSWORD ?? '' },
+      readyTimeoutMs: 90_000,
+    });
+    try {
+      const ready = (await (await fetch(`${api.url}/readyz`)).json()) as {
+        checks?: Record<string, { status: string }>;
+      };
+      expect(ready.checks?.postgresql?.status).toBe('up');
+      const product = await fetch(`${api.url}/api/products/1`);
+      expect(product.status).toBe(200);
+      expect(api.stdout() + api.stderr()).not.toContain(password);
+    } finally {
+      await api.stop();
+    }
+
+    const wrong = 'not-the-postgres-password';
+    const refused = await startApiProcess({
+      redis: false,
+      env: { DATABASE_URL: url.toString(), PGPASSWORD: wrong },
+      readyTimeoutMs: 60_000,
+    }).then(
+      async (p) => {
+        await p.stop();
+        return 'ready';
+      },
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect(refused).toMatch(/password authentication failed/);
+    expect(refused).not.toContain(wrong);
+  }, 240_000);
 });

@@ -4,6 +4,7 @@ import { buildKey } from '../src/cache/cache-key.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { shopCachePolicies } from '../src/shop/cache-policies.ts';
 import { adminHeaders, startTestService, type TestService } from './harness/service.ts';
+import { sqliteDb } from './harness/store-sql.ts';
 
 let shop: TestService;
 
@@ -294,11 +295,11 @@ describe('hostile input never causes a 5xx, and every 4xx is a problem document'
 describe('SQL injection and cache keys', () => {
   test('SQL injection text in q returns normal results and leaves every table intact', async () => {
     const tables = () =>
-      shop.service.db
+      sqliteDb(shop.service)
         .prepare("SELECT name FROM sqlite_master WHERE type IN ('table','trigger','index') ORDER BY name")
         .all();
     const count = () =>
-      shop.service.db
+      sqliteDb(shop.service)
         .prepare(
           'SELECT (SELECT COUNT(*) FROM products) AS p, (SELECT COUNT(*) FROM categories) AS c, (SELECT COUNT(*) FROM orders) AS o',
         )

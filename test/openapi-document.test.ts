@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, storeEnv, usePostgresServer } from './harness/backends.ts';
 import { startTestService, type TestService, testNamespace } from './harness/service.ts';
 
 interface Schema {
@@ -55,12 +56,14 @@ const ADMIN: Record<string, string[]> = {
   '/admin/cache/invalidate': ['post'],
 };
 
-describe('OpenAPI document', () => {
+const postgres = usePostgresServer();
+
+describe.each(BACKENDS)('OpenAPI document on %s', (backend) => {
   let shop: TestService;
   let doc: Document;
 
   beforeAll(async () => {
-    shop = await startTestService({ namespace: testNamespace() });
+    shop = await startTestService({ namespace: testNamespace(), env: await storeEnv(backend, postgres) });
     const res = await shop.request('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);

@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import type { ShopApp } from '../src/http/app-env.ts';
 import { startTracing, type TracingHandle } from '../src/observability/tracing-setup.ts';
 import { freePort } from './harness/api-process.ts';
+import { type PostgresServer, startPostgres } from './harness/postgres.ts';
 import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
 import { adminHeaders, startTestService, type TestService, testNamespace } from './harness/service.ts';
 import { allDashboardExprs, allRuleExprs, REPO_ROOT, RULES_DIR, ruleFiles } from './helpers/dashboard-queries.ts';
@@ -101,6 +102,17 @@ const NO_DATA_ALERTS: Record<string, { why: string; relax: [string, string][] }>
     why: 'needs a node at 95% of its 256 MB maxmemory',
     relax: [['> 0.95', '>= 0']],
   },
+  DatabaseErrorRatioHigh: {
+    why: 'needs more than 5% of database queries failing; both stores are healthy here',
+    relax: [['> 0.05', '>= 0']],
+  },
+  DatabasePoolSaturated: {
+    why: 'needs a full PostgreSQL pool with requests waiting for 5 minutes',
+    relax: [
+      [') > 0', ') >= 0'],
+      ['>= on (job, instance, backend)', '<= on (job, instance, backend)'],
+    ],
+  },
   CacheL2Unavailable: {
     why: 'needs an open circuit or failing Redis calls; Redis is healthy here (fault tests cover the breaker)',
     relax: [['== 2', '>= 0']],
@@ -152,6 +164,7 @@ async function sleep(ms: number): Promise<void> {
 describe('dashboards and rules on a real Prometheus', () => {
   let tracing: TracingHandle;
   let cluster: RedisClusterHandle;
+  let postgres: PostgresServer;
   const apis: TestService[] = [];
   let exporter: BackgroundProcess;
   let prometheus: PrometheusServer;
@@ -179,7 +192,11 @@ describe('dashboards and rules on a real Prometheus', () => {
     };
     const common = { namespace, redis: cluster.seedString, listen: true, tracing: true, env, extraRoutes };
     apis.push(await startTestService(common));
-    apis.push(await startTestService({ ...common, databasePath: apis[0]!.databasePath }));
+    // The second instance on PostgreSQL: the database rules and panels see both backends (and a
+    // connection pool, which SQLite does not have).
+    postgres = await startPostgres();
+    const databaseUrl = await postgres.createDatabase();
+    apis.push(await startTestService({ ...common, env: { ...env, DATABASE_URL: databaseUrl } }));
 
     const exporterPort = await freePort();
     // Multi-target mode: no --redis.addr, every node scraped through /scrape?target=.
@@ -223,6 +240,7 @@ describe('dashboards and rules on a real Prometheus', () => {
     await exporter?.stop();
     for (const a of apis) await a.close();
     await cluster?.stop();
+    await postgres?.remove();
     await tracing?.shutdown();
     rmSync(CREDENTIALS_DIR, { recursive: true, force: true });
   });

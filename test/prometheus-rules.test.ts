@@ -46,13 +46,16 @@ const EXPECTED_ALERTS = [
   'RedisClusterSlotsNotOk',
   'RedisReplicaMasterLinkDown',
   'RedisMemoryNearMaxmemory',
+  // the source of truth (SQLite or PostgreSQL)
+  'DatabaseErrorRatioHigh',
+  'DatabasePoolSaturated',
 ];
 
 /** The always-firing alert: no severity that pages or tickets, no for:, never silent. */
 const WATCHDOG = 'Watchdog';
 
 /** Alerts on traffic-derived ratios, which need a traffic floor (and a promtool test of it). */
-const TRAFFIC_FLOOR_RULE_FILES = ['cache-alerts.yml', 'slo-alerts.yml'];
+const TRAFFIC_FLOOR_RULE_FILES = ['cache-alerts.yml', 'database-alerts.yml', 'slo-alerts.yml'];
 
 interface AlertRule {
   file: string;
@@ -247,6 +250,8 @@ describe('alert rules', () => {
       if (doc.rule_files.includes('../cache-alerts.yml'))
         expect(doc.rule_files, file).toContain('../cache-recording.yml');
       if (doc.rule_files.includes('../slo-alerts.yml')) expect(doc.rule_files, file).toContain('../slo-recording.yml');
+      if (doc.rule_files.includes('../database-alerts.yml'))
+        expect(doc.rule_files, file).toContain('../database-recording.yml');
     }
   });
 

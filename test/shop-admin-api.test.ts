@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, Product } from '../src/shop/types.ts';
+import { BACKENDS, storeEnv, usePostgresServer } from './harness/backends.ts';
 import {
   adminHeaders,
   startTestService,
@@ -9,6 +10,7 @@ import {
   testNamespace,
   waitFor,
 } from './harness/service.ts';
+import { storeRow } from './harness/store-sql.ts';
 
 interface ProductPage {
   items: Product[];
@@ -70,11 +72,13 @@ function adminRequest(
   });
 }
 
-describe('admin API', () => {
+const postgres = usePostgresServer();
+
+describe.each(BACKENDS)('admin API on %s', (backend) => {
   let shop: TestService;
 
   beforeAll(async () => {
-    shop = await startTestService({ namespace: testNamespace() });
+    shop = await startTestService({ namespace: testNamespace(), env: await storeEnv(backend, postgres) });
   });
   afterAll(async () => {
     await shop?.close();
@@ -121,11 +125,14 @@ describe('admin API', () => {
       const before = await get<Product>('/api/products/1');
       await adminRequest(shop, ADMIN_ROUTES[1]!, { authorization: 'Bearer wrong' });
       await adminRequest(shop, ADMIN_ROUTES[2]!, {});
-      expect(shop.service.db.prepare('SELECT stock FROM products WHERE id = 1').get()).toEqual({ stock: before.stock });
+      expect(await storeRow(shop.service, 'SELECT stock FROM products WHERE id = 1')).toEqual({ stock: before.stock });
     });
 
     it('has no admin routes at all when ADMIN_TOKEN is unset', async () => {
-      const open = await startTestService({ namespace: testNamespace(), env: { ADMIN_TOKEN: '' } });
+      const open = await startTestService({
+        namespace: testNamespace(),
+        env: { ...(await storeEnv(backend, postgres)), ADMIN_TOKEN: '' },
+      });
       try {
         for (const route of ADMIN_ROUTES) {
           const res = await adminRequest(open, route, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });

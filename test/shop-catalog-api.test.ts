@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, Product } from '../src/shop/types.ts';
+import { BACKENDS, storeEnv, usePostgresServer } from './harness/backends.ts';
 import { adminHeaders, startTestService, type TestService, testNamespace, waitFor } from './harness/service.ts';
+import { storeRow, storeRows } from './harness/store-sql.ts';
 
 interface ProductPage {
   items: Product[];
@@ -42,11 +44,13 @@ async function expectProblem(res: Response, status: number, field?: string): Pro
   return body;
 }
 
-describe('catalogue API', () => {
+const postgres = usePostgresServer();
+
+describe.each(BACKENDS)('catalogue API on %s', (backend) => {
   let shop: TestService;
 
   beforeAll(async () => {
-    shop = await startTestService({ namespace: testNamespace() });
+    shop = await startTestService({ namespace: testNamespace(), env: await storeEnv(backend, postgres) });
   });
   afterAll(async () => {
     await shop?.close();
@@ -257,9 +261,10 @@ describe('catalogue API', () => {
 
     it('reports a miss then an L1 hit in Cache-Status', async () => {
       // Best-seller reads warm their products' keys, so take one that cannot be among them.
-      const cold = shop.service.db
-        .prepare('SELECT MAX(id) AS id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)')
-        .get() as { id: number };
+      const cold = (await storeRow<{ id: number }>(
+        shop.service,
+        'SELECT MAX(id) AS id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)',
+      ))!;
       const first = await shop.request(`/api/products/${cold.id}`);
       expect(first.headers.get('cache-status')).toBe('shop-l2; fwd=miss; stored, shop-l1; fwd=miss; stored');
       const second = await shop.request(`/api/products/${cold.id}`);
@@ -268,18 +273,17 @@ describe('catalogue API', () => {
   });
 
   describe('best sellers', () => {
-    it('ranks by units sold, matching the orders in SQLite', async () => {
+    it('ranks by units sold, matching the orders in the store', async () => {
       const res = await shop.request('/api/products/popular?limit=5');
       expect(res.status).toBe(200);
       const { items } = await json<Popular>(res);
       expect(items).toHaveLength(5);
       const sold = items.map((i) => i.unitsSold);
       expect(sold).toEqual([...sold].sort((a, b) => b - a));
-      const expected = shop.service.db
-        .prepare(
-          'SELECT product_id AS id, SUM(quantity) AS units FROM order_items GROUP BY product_id ORDER BY units DESC, product_id ASC LIMIT 5',
-        )
-        .all() as { id: number; units: number }[];
+      const expected = await storeRows<{ id: number; units: number }>(
+        shop.service,
+        'SELECT product_id AS id, SUM(quantity) AS units FROM order_items GROUP BY product_id ORDER BY units DESC, product_id ASC LIMIT 5',
+      );
       expect(items.map((i) => [i.product.id, i.unitsSold])).toEqual(expected.map((e) => [e.id, e.units]));
       await expectProblem(await shop.request('/api/products/popular?limit=51'), 400, 'limit');
       await expectProblem(await shop.request('/api/products/popular?limit=0'), 400, 'limit');
@@ -301,7 +305,10 @@ describe('catalogue API', () => {
 
     it('reflects a newly placed big order once the ranking expires', async () => {
       // Scaled TTLs (popular fresh for 30 ms) so the ranking's expiry needs no long wait.
-      const fast = await startTestService({ namespace: testNamespace(), env: { CACHE_TTL_SCALE: '0.001' } });
+      const fast = await startTestService({
+        namespace: testNamespace(),
+        env: { ...(await storeEnv(backend, postgres)), CACHE_TTL_SCALE: '0.001' },
+      });
       try {
         const created = await fast.request('/admin/products', {
           method: 'POST',

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Money, Product } from '../src/shop/types.ts';
+import { BACKENDS, storeEnv, usePostgresServer } from './harness/backends.ts';
 import { adminHeaders, startTestService, type TestService, testNamespace } from './harness/service.ts';
+import { storeRow } from './harness/store-sql.ts';
 
 interface Order {
   id: string;
@@ -73,23 +75,23 @@ async function stockOf(shop: TestService, id: number): Promise<number> {
   return ((await res.json()) as Product).stock;
 }
 
-function storedStock(shop: TestService, id: number): number {
-  return (shop.service.db.prepare('SELECT stock FROM products WHERE id = ?').get(id) as { stock: number }).stock;
+async function storedStock(shop: TestService, id: number): Promise<number | undefined> {
+  return (await storeRow<{ stock: number }>(shop.service, 'SELECT stock FROM products WHERE id = ?', id))?.stock;
 }
 
-function orderLinesFor(shop: TestService, productId: number): number {
+async function orderLinesFor(shop: TestService, productId: number): Promise<number | undefined> {
   return (
-    shop.service.db.prepare('SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?').get(productId) as {
-      n: number;
-    }
-  ).n;
+    await storeRow<{ n: number }>(shop.service, 'SELECT COUNT(*) AS n FROM order_items WHERE product_id = ?', productId)
+  )?.n;
 }
 
-describe('orders API (over a real socket)', () => {
+const postgres = usePostgresServer();
+
+describe.each(BACKENDS)('orders API on %s (over a real socket)', (backend) => {
   let shop: TestService;
 
   beforeAll(async () => {
-    shop = await startTestService({ namespace: testNamespace(), listen: true });
+    shop = await startTestService({ namespace: testNamespace(), listen: true, env: await storeEnv(backend, postgres) });
   });
   afterAll(async () => {
     await shop?.close();
@@ -138,7 +140,7 @@ describe('orders API (over a real socket)', () => {
 
     expect(await stockOf(shop, a.id)).toBe(7);
     expect(await stockOf(shop, b.id)).toBe(2);
-    expect(storedStock(shop, a.id)).toBe(7);
+    expect(await storedStock(shop, a.id)).toBe(7);
 
     const read = await shop.request(res.headers.get('location')!);
     expect(read.status).toBe(200);
@@ -183,7 +185,7 @@ describe('orders API (over a real socket)', () => {
     expect([await stockOf(shop, short1.id), await stockOf(shop, plenty.id), await stockOf(shop, short2.id)]).toEqual([
       3, 100, 0,
     ]);
-    expect(orderLinesFor(shop, plenty.id)).toBe(0);
+    expect(await orderLinesFor(shop, plenty.id)).toBe(0);
   });
 
   it('answers 422 for products that do not exist, naming them', async () => {
@@ -196,7 +198,7 @@ describe('orders API (over a real socket)', () => {
       422,
     );
     expect(problem.unknownProductIds).toEqual([987_654_321]);
-    expect(storedStock(shop, p.id)).toBe(5);
+    expect(await storedStock(shop, p.id)).toBe(5);
   });
 
   it.each([
@@ -235,7 +237,7 @@ describe('orders API (over a real socket)', () => {
         expect(((await retry.json()) as Order).id).toBe(placed.id);
       }
       expect(await stockOf(shop, p.id)).toBe(18);
-      expect(orderLinesFor(shop, p.id)).toBe(1);
+      expect(await orderLinesFor(shop, p.id)).toBe(1);
     });
 
     it('refuses the same key with another body (422) and places nothing', async () => {
@@ -257,7 +259,7 @@ describe('orders API (over a real socket)', () => {
         400,
         'idempotency-key',
       );
-      expect(storedStock(shop, p.id)).toBe(1);
+      expect(await storedStock(shop, p.id)).toBe(1);
     });
   });
 
@@ -360,14 +362,15 @@ describe('orders API (over a real socket)', () => {
       const counts = tally(await statuses(burst(shop, p.id, requests, 'a')));
       expect(counts).toEqual({ 201: stock, 409: requests - stock });
       expect(await stockOf(shop, p.id)).toBe(0);
-      expect(storedStock(shop, p.id)).toBe(0);
-      expect(orderLinesFor(shop, p.id)).toBe(stock);
+      expect(await storedStock(shop, p.id)).toBe(0);
+      expect(await orderLinesFor(shop, p.id)).toBe(stock);
     });
 
-    it(`sells exactly ${stock} units when two instances share one SQLite file`, async () => {
+    it(`sells exactly ${stock} units when two instances share one store`, async () => {
       const other = await startTestService({
         namespace: shop.namespace,
         databasePath: shop.databasePath,
+        env: shop.storeEnv,
         listen: true,
       });
       try {
@@ -378,8 +381,8 @@ describe('orders API (over a real socket)', () => {
         const half = requests / 2;
         const codes = await statuses([...burst(shop, p.id, half, 'a'), ...burst(other, p.id, half, 'b')]);
         expect(tally(codes)).toEqual({ 201: stock, 409: requests - stock });
-        expect(storedStock(shop, p.id)).toBe(0);
-        expect(orderLinesFor(shop, p.id)).toBe(stock);
+        expect(await storedStock(shop, p.id)).toBe(0);
+        expect(await orderLinesFor(shop, p.id)).toBe(stock);
         expect(await stockOf(shop, p.id)).toBe(0);
         expect(await stockOf(other, p.id)).toBe(0);
       } finally {

@@ -59,6 +59,35 @@ const schema = z.object({
    */
   /** better-sqlite3 waits synchronously: a lock held elsewhere stalls this whole process for up to this long. */
   DATABASE_BUSY_TIMEOUT_MS: int(0, 60_000).default(1_000),
+  /**
+   * `postgres://user:password@host:port/database` (or `postgresql://`; libpq query options such
+   * as `sslmode` are honoured): the shop runs on PostgreSQL. Unset: SQLite at DATABASE_PATH.
+   * Never logged or echoed: it carries a password.
+   */
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .superRefine((s, ctx) => {
+      if (s === undefined) return;
+      let url: URL | undefined;
+      try {
+        url = new URL(s);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !/^postgres(ql)?:$/i.test(url.protocol) || url.hostname === '' || url.pathname.length < 2)
+        ctx.addIssue({ code: 'custom', message: 'expected postgres://user:password@host:port/database' });
+    }),
+  /** PostgreSQL: connections the pool opens at most, per API instance. */
+  DATABASE_POOL_MAX: int(1, 1_000).default(10),
+  /** PostgreSQL: requests allowed to wait for a connection; one more is refused at once (503). */
+  DATABASE_POOL_MAX_WAITING: int(0, 100_000).default(1_000),
+  /** PostgreSQL: bound on opening a connection and on waiting for a free one (then 503). */
+  DATABASE_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2_000),
+  /** PostgreSQL: statement_timeout (and lock_timeout) of every request's statement. */
+  DATABASE_STATEMENT_TIMEOUT_MS: int(50, 600_000).default(2_000),
+  /** PostgreSQL: an idle pooled connection is closed after this. */
+  DATABASE_POOL_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(10_000),
   /** Admin routes are off when unset; a set token must be long enough not to be guessed. */
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   /** `host:port`, `redis://[user[:password]@]host:port` or `rediss://…` (TLS) seeds, comma-separated. */

@@ -6,6 +6,7 @@ import {
   IORedisInstrumentation,
   type IORedisRequestHookInformation,
 } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from '../cache/redis-scripts.ts';
@@ -44,12 +45,15 @@ export function startTracing(
     dbStatementSerializer: redisQueryText,
     requestHook: nameLuaScriptSpan,
   });
+  // PostgreSQL statement spans (db.system.name=postgresql, db.query.text with parameters as placeholders only).
+  const pg = new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false });
   const sdk = new NodeSDK({
-    instrumentations: [ioredis],
+    instrumentations: [ioredis, pg],
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
   });
   sdk.start();
   patchIoredis(ioredis);
+  patchPg(pg);
   return { shutdown: () => sdk.shutdown() };
 }
 
@@ -77,6 +81,24 @@ function patchIoredis(instrumentation: IORedisInstrumentation): void {
   const version = (require('ioredis/package.json') as { version: string }).version;
   for (const definition of instrumentation.getModuleDefinitions()) {
     definition.patch?.(moduleExports, version);
+  }
+}
+
+/** node-postgres is patched by hand too (see startTracing): its Client, and pg-pool's Pool as pg loads it. */
+function patchPg(instrumentation: PgInstrumentation): void {
+  const require = createRequire(import.meta.url);
+  const pgPath = require.resolve('pg');
+  const fromPg = createRequire(pgPath);
+  const modules: Record<string, { exports: unknown; version: string }> = {
+    pg: { exports: require('pg'), version: (require('pg/package.json') as { version: string }).version },
+    'pg-pool': {
+      exports: fromPg('pg-pool'),
+      version: (fromPg('pg-pool/package.json') as { version: string }).version,
+    },
+  };
+  for (const definition of instrumentation.getModuleDefinitions()) {
+    const module = modules[definition.name];
+    if (module) definition.patch?.(module.exports, module.version);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from './errors.ts';
+import { searchTerms } from './search-terms.ts';
 import { slugify } from './seed.ts';
 import type {
   Attributes,
@@ -49,18 +50,10 @@ const ORDER_BY: Record<ProductQuery['sort'], string> = {
   newest: 'p.created_at DESC, p.id DESC',
 };
 
-const MAX_SEARCH_TERMS = 8;
-
-/**
- * Turns free text into an FTS5 query of quoted prefix terms. Only letters and digits survive,
- * so no client text is ever read as FTS syntax (or SQL: every value is a bound parameter).
- */
+/** Free text as an FTS5 query of quoted prefix terms (see searchTerms). */
 export function toFtsQuery(text: string): string | undefined {
-  const terms = text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu);
-  if (!terms) return undefined;
-  return terms
-    .slice(0, MAX_SEARCH_TERMS)
-    .map((t) => `"${t.slice(0, 32)}"*`)
+  return searchTerms(text)
+    ?.map((t) => `"${t}"*`)
     .join(' ');
 }
 

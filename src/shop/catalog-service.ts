@@ -1,9 +1,9 @@
 import type { CacheKey } from '../cache/cache-key.ts';
 import { LoaderError } from '../cache/errors.ts';
 import type { Lookup, TwoTierCache } from '../cache/two-tier-cache.ts';
-import type { CatalogRepository } from './catalog-repository.ts';
 import { StoreUnavailableError } from './errors.ts';
 import { etagOf, type Snapshot, snapshot } from './snapshot.ts';
+import type { CatalogStore } from './store.ts';
 import type { CategoryPatch, NewCategory, NewProduct, Product, ProductPatch, ProductQuery } from './types.ts';
 
 export type CachedRead = Lookup<Snapshot | null>;
@@ -18,7 +18,7 @@ const categoryTag = (slug: string) => `catalog:cat:${slug}`;
  */
 export class CatalogService {
   constructor(
-    private readonly repo: CatalogRepository,
+    private readonly repo: CatalogStore,
     private readonly cache: TwoTierCache,
   ) {}
 
@@ -27,19 +27,21 @@ export class CatalogService {
   }
 
   product(id: number): CachedRead | Promise<CachedRead> {
-    return this.read(this.productKey(id), () => {
-      const p = this.repo.product(id);
+    return this.read(this.productKey(id), async () => {
+      const p = await this.repo.product(id);
       return p ? snapshot(p) : null;
     });
   }
 
   categories(): CachedRead | Promise<CachedRead> {
-    return this.read(this.cache.key('category', '*list'), () => snapshot({ items: this.repo.categories() }));
+    return this.read(this.cache.key('category', '*list'), async () =>
+      snapshot({ items: await this.repo.categories() }),
+    );
   }
 
   category(slug: string): CachedRead | Promise<CachedRead> {
-    return this.read(this.cache.key('category', slug), () => {
-      const c = this.repo.category(slug);
+    return this.read(this.cache.key('category', slug), async () => {
+      const c = await this.repo.category(slug);
       return c ? snapshot(c) : null;
     });
   }
@@ -58,7 +60,7 @@ export class CatalogService {
       query.limit,
     );
     const tags = [query.category !== undefined ? categoryTag(query.category) : ALL_CATEGORIES_TAG];
-    return this.read(key, () => snapshot(this.repo.search(query)), tags);
+    return this.read(key, async () => snapshot(await this.repo.search(query)), tags);
   }
 
   /**
@@ -66,14 +68,16 @@ export class CatalogService {
    * in it come from the product cache in one batched read, so a price change shows at once.
    */
   async popular(limit: number): Promise<CachedRead> {
-    const ranking = await this.read(this.cache.key('popular', limit), () => snapshot(this.repo.popular(limit)));
+    const ranking = await this.read(this.cache.key('popular', limit), async () =>
+      snapshot(await this.repo.popular(limit)),
+    );
     const ranked = JSON.parse(ranking.value?.json ?? '[]') as { productId: number; unitsSold: number }[];
     const keys = ranked.map((r) => this.productKey(r.productId));
     let products: Map<string, Snapshot | null>;
     try {
       products = await this.cache.getMany<Snapshot | null>(keys, async (missing) => {
         const ids = missing.map((k) => Number(k.full.slice(k.full.indexOf(':') + 1)));
-        const found = this.repo.products(ids);
+        const found = await this.repo.products(ids);
         return new Map(missing.map((k, i) => [k.full, mapProduct(found.get(ids[i]!))]));
       });
     } catch (error) {
@@ -89,7 +93,7 @@ export class CatalogService {
   }
 
   async createProduct(input: NewProduct): Promise<Product> {
-    const product = this.repo.createProduct(input);
+    const product = await this.repo.createProduct(input);
     await this.cache.invalidate({
       keys: [this.productKey(product.id)],
       tags: [ALL_CATEGORIES_TAG, categoryTag(product.category.slug)],
@@ -99,7 +103,7 @@ export class CatalogService {
   }
 
   async updateProduct(id: number, patch: ProductPatch): Promise<Product> {
-    const { before, after } = this.repo.updateProduct(id, patch);
+    const { before, after } = await this.repo.updateProduct(id, patch);
     const moved = before.category.slug !== after.category.slug;
     await this.cache.invalidate({
       keys: [this.productKey(id)],
@@ -114,7 +118,7 @@ export class CatalogService {
   }
 
   async deleteProduct(id: number): Promise<void> {
-    const before = this.repo.deleteProduct(id);
+    const before = await this.repo.deleteProduct(id);
     await this.cache.invalidate({
       keys: [this.productKey(id)],
       tags: [ALL_CATEGORIES_TAG, categoryTag(before.category.slug)],
@@ -131,30 +135,30 @@ export class CatalogService {
     });
   }
 
-  categoryOf(productId: number): string | undefined {
+  categoryOf(productId: number): Promise<string | undefined> {
     return this.repo.categoryOfProduct(productId);
   }
 
   async createCategory(input: NewCategory) {
-    const category = this.repo.createCategory(input);
+    const category = await this.repo.createCategory(input);
     await this.cache.invalidate({ prefixes: ['category'], tags: [categoryTag(input.slug)] });
     return category;
   }
 
   /** A category's name is embedded in every product of it, so a rename drops products and listings too. */
   async updateCategory(slug: string, patch: CategoryPatch) {
-    const category = this.repo.updateCategory(slug, patch);
+    const category = await this.repo.updateCategory(slug, patch);
     await this.cache.invalidate({ prefixes: ['category', 'product', 'catalog', 'search', 'popular'] });
     return category;
   }
 
   async deleteCategory(slug: string): Promise<void> {
-    this.repo.deleteCategory(slug);
+    await this.repo.deleteCategory(slug);
     await this.cache.invalidate({ prefixes: ['category'], tags: [categoryTag(slug)] });
   }
 
-  private read(key: CacheKey, load: () => Snapshot | null, tags?: string[]): CachedRead | Promise<CachedRead> {
-    const result = this.cache.get<Snapshot | null>(key, async () => load(), tags ? { tags } : undefined);
+  private read(key: CacheKey, load: () => Promise<Snapshot | null>, tags?: string[]): CachedRead | Promise<CachedRead> {
+    const result = this.cache.get<Snapshot | null>(key, load, tags ? { tags } : undefined);
     if (result instanceof Promise) return result.catch(toStoreError);
     return result;
   }

@@ -58,3 +58,14 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/** An outcome the shop's rules decide (not found, conflict, no stock...), as opposed to a failing store. */
+export function isDomainError(error: unknown): boolean {
+  return (
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof InsufficientStockError ||
+    error instanceof UnprocessableError ||
+    error instanceof IdempotencyMismatchError
+  );
+}

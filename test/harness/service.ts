@@ -47,6 +47,8 @@ export interface TestService {
   readonly service: Service;
   readonly namespace: string;
   readonly databasePath: string;
+  /** `{ DATABASE_URL }` when on PostgreSQL, `{}` on SQLite: what a second instance needs to share this store. */
+  readonly storeEnv: Record<string, string>;
   /** Base URL when started with listen: true. */
   readonly url: string;
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -70,7 +72,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     ...(redis ? { REDIS_CLUSTER_NODES: redis } : {}),
     ...options.env,
   });
-  const service = createService({
+  const service = await createService({
     config,
     logger: options.logger ?? createLogger(config.LOG_LEVEL),
     metrics: options.metrics ?? true,
@@ -98,6 +100,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     service,
     namespace,
     databasePath,
+    storeEnv: config.DATABASE_URL ? { DATABASE_URL: config.DATABASE_URL } : {},
     url,
     request: (path, init) => (url ? fetch(url + path, init) : Promise.resolve(service.app.request(path, init))),
     async close() {

@@ -73,9 +73,9 @@ export function registerOrderRoutes(app: ShopApp, orders: OrderService): void {
         ...ANY,
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid('param');
-      const order = orders.find(id);
+      const order = await orders.find(id);
       if (!order) return sent(problemResponse(c, problemBody(404, 'not-found', 'Not found', 'order not found')));
       return sent(sendJson(c, order, 200, { 'cache-control': 'private, no-store' }));
     },
