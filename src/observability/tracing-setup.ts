@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Span } from '@opentelemetry/api';
 import {
   type CommandArgs,
@@ -87,14 +89,16 @@ function patchIoredis(instrumentation: IORedisInstrumentation): void {
 /** node-postgres is patched by hand too (see startTracing): its Client, and pg-pool's Pool as pg loads it. */
 function patchPg(instrumentation: PgInstrumentation): void {
   const require = createRequire(import.meta.url);
-  const pgPath = require.resolve('pg');
-  const fromPg = createRequire(pgPath);
+  const fromPg = createRequire(require.resolve('pg'));
+  // pg-pool's exports map hides its package.json: its version is read beside its main file.
+  const versionBeside = (main: string): string => {
+    let dir = dirname(main);
+    while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  };
   const modules: Record<string, { exports: unknown; version: string }> = {
-    pg: { exports: require('pg'), version: (require('pg/package.json') as { version: string }).version },
-    'pg-pool': {
-      exports: fromPg('pg-pool'),
-      version: (fromPg('pg-pool/package.json') as { version: string }).version,
-    },
+    pg: { exports: require('pg'), version: versionBeside(require.resolve('pg')) },
+    'pg-pool': { exports: fromPg('pg-pool'), version: versionBeside(fromPg.resolve('pg-pool')) },
   };
   for (const definition of instrumentation.getModuleDefinitions()) {
     const module = modules[definition.name];
