@@ -60,12 +60,13 @@ export function hotGet<R extends HotRoute>(
   const honoPath = route.path.replace(/\{([^}]+)\}/g, ':$1');
   const paramSchema = route.request?.params;
   const querySchema = route.request?.query;
+  const parseParams = paramSchema ? paramParser(paramSchema, route.path) : undefined;
   mountOn.get(honoPath, (c) => {
     nameRoute(c, honoPath);
     let param: unknown;
     let query: unknown;
-    if (paramSchema) {
-      const r = paramSchema.safeParse(c.req.param());
+    if (parseParams) {
+      const r = parseParams(c);
       if (!r.success) return validationProblem(c, 'param', r.error);
       param = r.data;
     }
@@ -78,6 +79,36 @@ export function hotGet<R extends HotRoute>(
     }
     return handler(c, { param, query } as Parsed<R>);
   });
+}
+
+/** Distinct parameter values whose parse is remembered per route; past it the memory starts again. */
+const MAX_REMEMBERED_PARAMS = 1_024;
+
+type ParamParse = { success: true; data: unknown } | { success: false; error: ZodError };
+
+/**
+ * Validates a route's path parameters with its schema. A route with one parameter (a product
+ * id, a category slug) remembers the parse of the values it has accepted, so a hot id is
+ * validated by the schema once rather than on every request (zod's parse was ~4% of an L1 hit's
+ * CPU, BENCHMARKS.md). Only successes are kept, the memory is bounded and the schemas are pure
+ * (a regex and a conversion), so every answer, 400s included, is what parsing each time gives.
+ */
+function paramParser(schema: ZodType, path: string): (c: Context) => ParamParse {
+  const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  const only = names.length === 1 ? names[0]! : undefined;
+  if (only === undefined) return (c) => schema.safeParse(c.req.param());
+  const accepted = new Map<string, ParamParse>();
+  return (c) => {
+    const raw = c.req.param(only);
+    const known = raw === undefined ? undefined : accepted.get(raw);
+    if (known !== undefined) return known;
+    const r = schema.safeParse({ [only]: raw });
+    if (!r.success || raw === undefined) return r;
+    const parsed: ParamParse = { success: true, data: Object.freeze(r.data) };
+    if (accepted.size >= MAX_REMEMBERED_PARAMS) accepted.clear();
+    accepted.set(raw, parsed);
+    return parsed;
+  };
 }
 
 /**

@@ -100,7 +100,9 @@ export function createHttpApp(deps: HttpDeps): ShopApp {
   if (deps.metrics?.servedOnApiPort) registerMetricsRoute(app, deps.metrics.registry, deps.metrics.token);
   registerCatalogRoutes(app, deps.catalog, new CachedResponder(deps.staticResponseHeaders), {
     app: single,
-    responder: new CachedResponder({ ...SECURITY_HEADERS, ...deps.staticResponseHeaders }),
+    responder: new CachedResponder(
+      deps.staticResponseHeaders ? { ...SECURITY_HEADERS, ...deps.staticResponseHeaders } : SECURITY_HEADERS,
+    ),
   });
   registerOrderRoutes(app, deps.orders);
   if (deps.console) {

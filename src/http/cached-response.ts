@@ -3,6 +3,7 @@ import type { CachedRead } from '../shop/catalog-service.ts';
 import { cacheStatus } from './cache-status.ts';
 import { incomingHeader } from './incoming-header.ts';
 import { requestIdOf } from './middleware/request-id.ts';
+import { SECURITY_HEADERS, securedAnswerHeaders } from './middleware/security-headers.ts';
 import { problem, problemResponse } from './problem.ts';
 
 /** Whether If-None-Match names this ETag (weak comparison, RFC 9110 §13.1.2). */
@@ -30,9 +31,12 @@ export class CachedResponder {
 
   /** `staticHeaders`: headers every cached answer carries (security headers), merged once here. */
   private readonly hasStatic: boolean;
+  /** Exactly SECURITY_HEADERS: built as one literal (securedAnswerHeaders), not spread per request. */
+  private readonly secured: boolean;
 
   constructor(private readonly staticHeaders: Readonly<Record<string, string>> = {}) {
     this.hasStatic = Object.keys(staticHeaders).length > 0;
+    this.secured = staticHeaders === SECURITY_HEADERS;
   }
 
   /** Answers synchronously when the read was an L1 hit (no promise to wait for), asynchronously otherwise. */
@@ -60,6 +64,11 @@ export class CachedResponder {
       return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
     const requestId = requestIdOf(c);
     if (etagMatches(incomingHeader(c, 'if-none-match'), snapshot.etag)) {
+      if (this.secured)
+        return new Response(null, {
+          status: 304,
+          headers: securedAnswerHeaders(undefined, cacheControl, snapshot.etag, status, requestId),
+        });
       const headers: Record<string, string> = {
         ...this.base(this.notModified, cacheControl, false),
         etag: snapshot.etag,
@@ -69,20 +78,22 @@ export class CachedResponder {
       return new Response(null, { status: 304, headers });
     }
     // The common case as one object literal (a fixed shape, no spread); static headers need the spread.
-    const headers: Record<string, string> = this.hasStatic
-      ? {
-          ...this.base(this.ok, cacheControl, true),
-          etag: snapshot.etag,
-          'cache-status': status,
-          'x-request-id': requestId,
-        }
-      : {
-          'content-type': JSON_TYPE,
-          'cache-control': cacheControl,
-          etag: snapshot.etag,
-          'cache-status': status,
-          'x-request-id': requestId,
-        };
+    const headers: Record<string, string> = this.secured
+      ? securedAnswerHeaders(JSON_TYPE, cacheControl, snapshot.etag, status, requestId)
+      : this.hasStatic
+        ? {
+            ...this.base(this.ok, cacheControl, true),
+            etag: snapshot.etag,
+            'cache-status': status,
+            'x-request-id': requestId,
+          }
+        : {
+            'content-type': JSON_TYPE,
+            'cache-control': cacheControl,
+            etag: snapshot.etag,
+            'cache-status': status,
+            'x-request-id': requestId,
+          };
     if (extra !== undefined) Object.assign(headers, extra);
     return new Response(snapshot.json, { status: 200, headers });
   }

@@ -66,13 +66,19 @@ export class AccessLog {
   private readonly stream: DestinationStream | undefined;
   private lastMs = 0;
   private lastIso = '';
+  /** Whether info is on, kept from pino's level-change event rather than asked per request. */
+  private on: boolean;
 
   constructor(private readonly logger: Logger) {
     this.stream = streams.get(logger);
+    this.on = logger.isLevelEnabled('info');
+    logger.on('level-change', () => {
+      this.on = logger.isLevelEnabled('info');
+    });
   }
 
   get enabled(): boolean {
-    return this.logger.isLevelEnabled('info');
+    return this.on;
   }
 
   write(e: AccessLogEntry): void {
