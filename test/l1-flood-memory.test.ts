@@ -52,7 +52,10 @@ async function sample(base: string, searches: number): Promise<Sample> {
     liveHeap: sampleValue(s, 'nodejs_heap_live_bytes'),
     heapUsed: sampleValue(s, 'nodejs_heap_size_used_bytes'),
     rss: sampleValue(s, 'process_resident_memory_bytes'),
-    majorGcs: sampleValue(s, 'nodejs_gc_duration_seconds_count', { kind: 'major' }),
+    // The series appears with the first major collection, which may not have run yet.
+    majorGcs: s.some((x) => x.name === 'nodejs_gc_duration_seconds_count' && x.labels.kind === 'major')
+      ? sampleValue(s, 'nodejs_gc_duration_seconds_count', { kind: 'major' })
+      : 0,
   };
 }
 
