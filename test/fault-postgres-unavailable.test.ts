@@ -147,6 +147,25 @@ describe('PostgreSQL stopped under read load', () => {
     // Every warm product was cached at warmedAt and the outage ended within its grace.
     expect(up).toBeLessThan(GRACE_END_MS);
     const failed = samples.filter((s) => s.status !== 200);
+    if (failed.length > 0) {
+      // The defect below is load-dependent and rare: leave what is needed to pin it down in the log.
+      const scrape = await getMetrics(api.url);
+      const counters = scrape
+        .split('\n')
+        .filter(
+          (l) => /^cache_(evictions_total\{tier="l1",prefix="product"|l2_errors_total)/.test(l) && !l.endsWith(' 0'),
+        );
+      for (const f of failed)
+        console.log(
+          JSON.stringify({
+            failedRead: f,
+            sameKeyAround: samples
+              .filter((x) => x.id === f.id && Math.abs(x.at - f.at) < 2_000)
+              .map((x) => `${Math.round(x.at)} ${x.status} ${x.cacheStatus}`),
+          }),
+        );
+      console.log(JSON.stringify({ counters }));
+    }
     // KNOWN DEFECT in the cache (src/cache), not in either store; reproduced with SQLite made unreadable the
     // same way. In some runs a key answers `shop-l1; hit; ttl=0`, then one 503 right as it turns stale, then
     // `shop-l2; hit; detail=stale, shop-l1; fwd=miss`: its L1 entry went and one read failed although L2 held
