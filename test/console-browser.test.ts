@@ -65,9 +65,11 @@ test('after traffic every chart has data and moves with new traffic; no console 
   try {
     const { page, problems } = await openConsole(shop.url);
     await traffic(shop.url, [1, 2, 3, 4, 5, 6, 7, 8]);
-    await expect
-      .poll(async () => (await charts(page)).filter((c) => !c.hidden && c.points > 0).length, { timeout: 15_000 })
-      .toBeGreaterThanOrEqual(13);
+    // Each chart appears once its series has a sample (the L2 ratio, say, after an L1 miss reached L2).
+    const waiting = async () =>
+      (await charts(page)).filter((c) => !OPTIONAL_CHARTS.has(c.id) && (c.hidden || c.points === 0)).map((c) => c.id);
+    await expect.poll(waiting, { timeout: 15_000 }).toEqual([]);
+    expect((await charts(page)).length).toBeGreaterThanOrEqual(13);
     const before = await charts(page);
     for (const c of before) {
       if (OPTIONAL_CHARTS.has(c.id) && c.hidden) continue;
@@ -138,8 +140,20 @@ test('hot key, inspector and invalidation: work with the admin token, refused wi
     expect(await page.locator('#hot-keys table[data-prefix="product"] tr').first().getAttribute('data-key')).toBe(hot);
 
     await row.locator('button').click(); // fills the inspector and the invalidation target
+    // The tests' 100-250 ms bus heartbeat can miss three beats on a loaded CI machine, and the
+    // instance then drops its L1 (by design): the key is read again and inspected again.
     await expect
-      .poll(() => page.locator('dd[data-tier="l1"]').getAttribute('data-present'), { timeout: 10_000 })
+      .poll(
+        async () => {
+          const present = await page.locator('dd[data-tier="l1"]').getAttribute('data-present');
+          if (present !== 'true') {
+            await fetch(`${shop.url}/api/products/${hot.slice('product:'.length)}`);
+            await row.locator('button').click();
+          }
+          return present;
+        },
+        { timeout: 10_000 },
+      )
       .toBe('true');
     // One inspection's L2 read can time out (100 ms) while other test files load Redis; the page
     // then says so, and inspecting again reads it.
