@@ -67,7 +67,7 @@ function busNodes(client: Cluster): BusNode[] {
 export function createCache(options: CreateCacheOptions): CacheRuntime {
   const { registry, observer, log } = options;
   const instanceId = options.instanceId ?? randomUUID();
-  const l1 = new L1MemoryTier(options.l1, registry, observer);
+  const l1 = new L1MemoryTier(options.clock ? { ...options.l1, clock: options.clock } : options.l1, registry, observer);
   let redis: Cluster | undefined;
   let l2: L2RedisTier | undefined;
   let bus: InvalidationBus | undefined;

@@ -3,6 +3,7 @@ import { PrefixBudgets } from './admission/prefix-budgets.ts';
 import { TinyLfuAdmission } from './admission/tiny-lfu.ts';
 import type { CacheEntry } from './cache-entry.ts';
 import { prefixNameOf } from './cache-key.ts';
+import { type Clock, systemClock } from './clock.ts';
 import { retainedEntryBytes } from './l1-retained-size.ts';
 import type { PrefixRegistry, RegisteredPrefix } from './prefix-registry.ts';
 import type { CacheObserver, EvictionReason, L1Admission } from './types.ts';
@@ -22,6 +23,11 @@ export interface L1Options {
   windowShare?: number;
   /** For the rare random admission of a warm candidate; injectable so tests are deterministic. */
   random?: () => number;
+  /**
+   * The cache's clock, which entries' freshness and grace are dated by: a window evictee's time
+   * left in L1 is its grace end minus this clock's now. The system clock unless a test injects one.
+   */
+  clock?: Clock;
 }
 
 type Entry = CacheEntry<unknown>;
@@ -44,6 +50,7 @@ export class L1MemoryTier {
   private readonly main: LRUCache<string, Entry>;
   private readonly window: LRUCache<string, Entry> | undefined;
   private readonly frequency: TinyLfuAdmission | undefined;
+  private readonly clock: Clock;
   private readonly budgets: PrefixBudgets;
   /** By prefix index: whether the prefix goes through the window. */
   private readonly viaWindow: boolean[];
@@ -61,6 +68,7 @@ export class L1MemoryTier {
     private readonly observer: CacheObserver,
   ) {
     if (!(options.maxEntries > 0) || !(options.maxBytes > 0)) throw new Error('L1 maxEntries and maxBytes must be > 0');
+    this.clock = options.clock ?? systemClock;
     const prefixes: readonly RegisteredPrefix[] = [...registry.all(), registry.other];
     this.entriesPerPrefix = new Array<number>(prefixes.length).fill(0);
     this.viaWindow = prefixes.map((p) => options.admission !== 'lru' && (p.admission ?? 'tinylfu') === 'tinylfu');
@@ -183,7 +191,7 @@ export class L1MemoryTier {
    * there is room; otherwise it must beat the main region's LRU entry on estimated frequency.
    */
   private offerToMain(full: string, entry: Entry, prefix: RegisteredPrefix): void {
-    const ttl = entry.staleUntil - Date.now();
+    const ttl = entry.staleUntil - this.clock.now();
     if (ttl <= 0) {
       this.observer.eviction(prefix, 'l1', 'expired');
       return;
