@@ -9,7 +9,8 @@ import { sqliteDb } from './harness/store-sql.ts';
 let shop: TestService;
 
 beforeAll(async () => {
-  shop = await startTestService();
+  // A slow heartbeat, as the metrics tests use: a bus gap clears L1, and this file checks L1 state.
+  shop = await startTestService({ env: { CACHE_BUS_HEARTBEAT_MS: '1000' } });
 });
 
 afterAll(async () => {
@@ -327,8 +328,15 @@ describe('SQL injection and cache keys', () => {
         l1: { present: boolean };
         l2: { present: boolean; bytes?: number };
       };
+    // A bus gap (the tests' 250 ms heartbeat missing three beats on a loaded machine) drops L1 by
+    // design; the L1 checks below apply when none happened meanwhile, the L2 and body checks always.
+    const gaps = () => {
+      const bus = shop.service.cache.status().bus;
+      return 'gaps' in bus ? bus.gaps : 0;
+    };
+    const gapsBefore = gaps();
     const inspectedBefore = await inspect();
-    expect(inspectedBefore.l1.present).toBe(true);
+    if (gaps() === gapsBefore) expect(inspectedBefore.l1.present).toBe(true);
     expect(inspectedBefore.l2.present).toBe(true);
 
     for (const q of [...KEYISH, 'product:1}', '1', 'x}:product:1', '\u0000product:1']) {
@@ -349,9 +357,11 @@ describe('SQL injection and cache keys', () => {
 
     const after = await shop.request('/api/products/1');
     expect(await after.text()).toBe(bodyBefore);
-    expect(after.headers.get('cache-status')).toMatch(/^shop-l1; hit/);
     const inspectedAfter = await inspect();
-    expect(inspectedAfter.l1.present).toBe(true);
+    if (gaps() === gapsBefore) {
+      expect(after.headers.get('cache-status')).toMatch(/^shop-l1; hit/);
+      expect(inspectedAfter.l1.present).toBe(true);
+    }
     expect(inspectedAfter.l2).toMatchObject({ present: true, bytes: inspectedBefore.l2.bytes });
   });
 
