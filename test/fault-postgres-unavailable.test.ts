@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ApiProcess, getMetrics, metricValue, readyz, startApiProcess } from './harness/api-process.ts';
 import { usePostgresServer } from './harness/backends.ts';
+import { expectProblem, timed } from './harness/outage-requests.ts';
 import { sharedClusterSeeds } from './harness/redis.ts';
 import { waitFor } from './harness/service.ts';
 
@@ -24,20 +25,6 @@ interface Sample {
   status: number;
   cacheStatus: string;
   ms: number;
-}
-
-async function expectProblem(res: Response, status: number): Promise<{ type: string }> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = (await res.json()) as { type: string; title: string; status: number };
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-  return body;
-}
-
-async function timed(url: string, init?: RequestInit): Promise<{ res: Response; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
-  return { res, ms: performance.now() - t0 };
 }
 
 const order = (productId: number): RequestInit => ({

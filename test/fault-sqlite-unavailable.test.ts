@@ -1,25 +1,12 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ApiProcess, getMetrics, metricValue, startApiProcess } from './harness/api-process.ts';
+import { expectProblem, timed } from './harness/outage-requests.ts';
 import { sharedClusterSeeds } from './harness/redis.ts';
 import { waitFor } from './harness/service.ts';
 
 // CACHE_TTL_SCALE 0.005: a product is fresh for 1.5 s (+10% jitter) and may be served stale for 3 s more.
 const FRESH_MAX_MS = 1_650;
-
-async function expectProblem(res: Response, status: number): Promise<{ type: string; title: string; status: number }> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = (await res.json()) as { type: string; title: string; status: number };
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-  return body;
-}
-
-async function timed(url: string, init?: RequestInit): Promise<{ res: Response; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(url, init);
-  return { res, ms: performance.now() - t0 };
-}
 
 describe('SQLite unreadable', () => {
   let api: ApiProcess;
