@@ -3,11 +3,17 @@
  * used through its public get-or-set API against the same Redis Cluster, with 500-byte values.
  *   l1:  one caller, one warm key, awaited get-or-set in a loop (memory layer hit)
  *   l2:  50 concurrent callers over 1,000 warm keys, memory layer off (every get a Redis read)
- * Argument: {"lib","scenario","seeds":"host:port,…","ms"}.
+ *   cold: memory and Redis layers on, as in production; prints `ready`, reads a start time
+ *         (epoch ms, the same for a twin process on the same namespace) from stdin, then fires
+ *         1,000 concurrent get-or-sets of one cold key whose loader takes 100 ms; prints how
+ *         many times the loader ran here
+ * Argument: {"lib","scenario","seeds":"host:port,…","ms","ns"?}.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Cacheable, CacheableMemory } from 'cacheable';
 import { Cluster } from 'ioredis';
 import { Keyv } from 'keyv';
@@ -18,9 +24,11 @@ import { shopCachePolicies } from '../../src/shop/cache-policies.ts';
 
 interface Spec {
   lib: string;
-  scenario: 'l1' | 'l2';
+  scenario: 'l1' | 'l2' | 'cold';
   seeds: string;
   ms: number;
+  /** The key namespace; the cold scenario's two processes share one. */
+  ns?: string;
 }
 type GetOrSet = (key: string, load: () => Promise<string>) => Promise<unknown>;
 
@@ -30,8 +38,8 @@ const seeds = spec.seeds.split(',').map((s) => {
   return { host: host!, port: Number(port) };
 });
 const VALUE = JSON.stringify({ pad: 'x'.repeat(490) }).slice(0, 500);
-const ns = `peer${randomUUID().slice(0, 8)}`;
-const memory = spec.scenario === 'l1';
+const ns = spec.ns ?? `peer${randomUUID().slice(0, 8)}`;
+const memory = spec.scenario !== 'l2';
 const closers: (() => Promise<unknown>)[] = [];
 
 /** Installed version, read from node_modules (some packages do not export their package.json). */
@@ -137,6 +145,7 @@ async function build(): Promise<{ getOrSet: GetOrSet; version: string }> {
 }
 
 const { getOrSet, version } = await build();
+if (spec.scenario === 'cold') await coldBurst();
 const load = async () => VALUE;
 const keys = Array.from({ length: memory ? 1 : 1_000 }, (_, i) => `k${i}`);
 for (const k of keys) await getOrSet(k, load);
@@ -169,3 +178,24 @@ process.stdout.write(
 );
 await Promise.all(closers.map((c) => c().catch(() => undefined)));
 process.exit(0);
+
+/** The cold scenario: one burst on one cold key, then the loader's count and the failures. */
+async function coldBurst(): Promise<never> {
+  let loads = 0;
+  const slowLoad = async () => {
+    loads++;
+    await new Promise((r) => setTimeout(r, 100));
+    return VALUE;
+  };
+  process.stdout.write('ready\n');
+  const [line] = await once(createInterface({ input: process.stdin }), 'line');
+  const startAt = Number(line);
+  await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+  const t0 = performance.now();
+  const settled = await Promise.allSettled(Array.from({ length: 1_000 }, () => getOrSet('cold', slowLoad)));
+  const failed = settled.filter((s) => s.status === 'rejected').length;
+  const ms = performance.now() - t0;
+  process.stdout.write(`${JSON.stringify({ lib: spec.lib, version, scenario: 'cold', loads, failed, ms })}\n`);
+  await Promise.all(closers.map((c) => c().catch(() => undefined)));
+  process.exit(0);
+}
