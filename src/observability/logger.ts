@@ -1,19 +1,16 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { bufferedStdout } from './log-stream.ts';
 
 export type { Logger };
 
 /**
- * Log lines are buffered in memory and written to stdout asynchronously: a write once the
- * buffer holds LOG_BUFFER_BYTES, or every LOG_FLUSH_MS, never a synchronous write per line.
- * pino flushes the buffer synchronously when the process exits (process.exit, a crash), so a
- * line logged before SIGTERM is not lost. The buffer is bounded: past LOG_MAX_BUFFERED_BYTES
- * (stdout blocked for a long time) lines are dropped rather than held without limit.
+ * Log lines are buffered in memory and written to stdout asynchronously in 64 KiB chunks
+ * (log-stream.ts), never a synchronous write per line; the buffer is bounded. `flushLogs`
+ * resolves once every line is out (main.ts awaits it before exiting), and on any exit what is
+ * still buffered is written synchronously, so a line logged before SIGTERM is not lost.
+ *
+ * Structured JSON; the admin token and cookies never reach them.
  */
-const LOG_BUFFER_BYTES = 8 * 1024;
-const LOG_FLUSH_MS = 100;
-const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-
-/** Structured JSON logs; the admin token and cookies never reach them. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
@@ -25,18 +22,21 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     formatters: { level: (label) => ({ level: label }) },
   };
-  const stream =
-    destination ??
-    pino.destination({
-      dest: 1,
-      sync: false,
-      minLength: LOG_BUFFER_BYTES,
-      periodicFlush: LOG_FLUSH_MS,
-      maxLength: LOG_MAX_BUFFERED_BYTES,
-    });
+  const stream = destination ?? bufferedStdout();
   const logger = pino(options, stream);
   streams.set(logger, stream);
   return logger;
+}
+
+/** Resolves once every line logged so far is written, or after `withinMs` (a destination that stopped reading). */
+export function flushLogs(logger: Logger, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, withinMs);
+    logger.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** The stream each logger made here writes to, so the access log shares its buffer and order. */
