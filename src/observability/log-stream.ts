@@ -28,7 +28,7 @@ const EXIT_RETRY_MS = 1_000;
  * counted; on EPIPE (the reader is gone) logging stops.
  */
 export class BufferedLogStream {
-  private chunk: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  private chunk: Buffer;
   private used = 0;
   /** Filled chunks waiting for the write in flight, in order. */
   private readonly queue: Buffer[] = [];
@@ -43,7 +43,12 @@ export class BufferedLogStream {
   /** Lines dropped because the buffer was full. */
   dropped = 0;
 
-  constructor(private readonly fd: number) {
+  constructor(
+    private readonly fd: number,
+    /** Tests shrink these to reach the edges quickly. */
+    private readonly limits = { chunkBytes: CHUNK_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES },
+  ) {
+    this.chunk = Buffer.allocUnsafeSlow(limits.chunkBytes);
     setInterval(() => this.writeCurrent(), FLUSH_MS).unref();
     process.once('exit', () => this.flushSync());
   }
@@ -52,14 +57,17 @@ export class BufferedLogStream {
     if (this.broken) return false;
     // UTF-8 needs at most 3 bytes per UTF-16 unit: checked so Buffer#write never cuts a line.
     const most = line.length * 3;
-    if (this.queuedBytes + this.used + most > MAX_BUFFERED_BYTES) {
+    if (this.queuedBytes + this.used + most > this.limits.maxBufferedBytes) {
       this.dropped++;
       return false;
     }
-    if (CHUNK_BYTES - this.used < most) {
+    if (this.limits.chunkBytes - this.used < most) {
       this.rotate();
-      if (most > CHUNK_BYTES) {
-        this.enqueue(Buffer.from(line));
+      if (most > this.limits.chunkBytes) {
+        // Its own memory (not a slice of Node's shared pool), as every buffer here may be reused.
+        const big = Buffer.allocUnsafeSlow(Buffer.byteLength(line));
+        big.write(line);
+        this.enqueue(big);
         return true;
       }
     }
@@ -108,7 +116,7 @@ export class BufferedLogStream {
   private rotate(): void {
     if (this.used === 0) return;
     const full = this.chunk.subarray(0, this.used);
-    this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.limits.chunkBytes);
     this.used = 0;
     this.enqueue(full);
   }
@@ -158,7 +166,7 @@ export class BufferedLogStream {
       const b = bufs[i]!;
       if (rest >= b.length) {
         rest -= b.length;
-        if (b.buffer.byteLength === CHUNK_BYTES && this.spare.length < 2) this.spare.push(Buffer.from(b.buffer));
+        if (b.buffer.byteLength === this.limits.chunkBytes && this.spare.length < 2) this.spare.push(Buffer.from(b.buffer));
         continue;
       }
       const remaining = [b.subarray(rest), ...bufs.slice(i + 1)];

@@ -48,15 +48,7 @@ export function observeRequests(
     }
     metrics?.observe(method, route, status, seconds, sampled ? traceId : undefined);
     if (accessLog.enabled)
-      accessLog.write({
-        method,
-        route,
-        status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        traceId,
-        spanId,
-        requestId: carrier?.[REQUEST_ID],
-      });
+      accessLog.write(method, route, status, Math.round(seconds * 1e6), carrier?.[REQUEST_ID], traceId, spanId);
   };
 
   app.fetch = (
