@@ -16,7 +16,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function streamTo(name: string, limits: { chunkBytes: number; maxBufferedBytes: number }) {
   const path = join(dir, name);
   const fd = openSync(path, 'w');
-  return { stream: new BufferedLogStream(fd, limits), read: () => readFileSync(path, 'utf8'), close: () => closeSync(fd) };
+  return {
+    stream: new BufferedLogStream(fd, limits),
+    read: () => readFileSync(path, 'utf8'),
+    close: () => closeSync(fd),
+  };
 }
 
 const flushed = (stream: BufferedLogStream) => new Promise<void>((resolve) => stream.flush(() => resolve()));
@@ -27,7 +31,9 @@ describe('buffered log stream', () => {
     const lines: string[] = [];
     for (let i = 0; i < 5_000; i++) {
       const line =
-        i === 2_500 ? `{"long":"${'x'.repeat(3_000)}"}\n` : `{"n":${i},"text":"${i % 7 === 0 ? 'rosé 🌹' : 'tulip'}"}\n`;
+        i === 2_500
+          ? `{"long":"${'x'.repeat(3_000)}"}\n`
+          : `{"n":${i},"text":"${i % 7 === 0 ? 'rosé 🌹' : 'tulip'}"}\n`;
       lines.push(line);
       expect(stream.write(line)).toBe(true);
     }

@@ -166,7 +166,8 @@ export class BufferedLogStream {
       const b = bufs[i]!;
       if (rest >= b.length) {
         rest -= b.length;
-        if (b.buffer.byteLength === this.limits.chunkBytes && this.spare.length < 2) this.spare.push(Buffer.from(b.buffer));
+        if (b.buffer.byteLength === this.limits.chunkBytes && this.spare.length < 2)
+          this.spare.push(Buffer.from(b.buffer));
         continue;
       }
       const remaining = [b.subarray(rest), ...bufs.slice(i + 1)];
