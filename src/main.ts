@@ -5,7 +5,7 @@ import { createShopApp } from './http/app-env.ts';
 import { registerMetricsRoute } from './http/routes/ops-routes.ts';
 import { type EdgeLimits, type HttpListener, listenHttp } from './http/server.ts';
 import { registerOpenConnectionsGauge } from './observability/connection-metrics.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
+import { createLogger, flushLogs, type Logger } from './observability/logger.ts';
 import { createService, type Service } from './service.ts';
 import {
   DATABASE_START_WAIT_MS,
@@ -162,6 +162,8 @@ async function shutdown(options: {
   await service.close();
   await options.attachment.release();
   logger.info('stopped');
+  // The log's last chunk may be in a pool thread's write: exiting now could cut it off.
+  await flushLogs(logger, 1_000);
   process.exit(0);
 }
 

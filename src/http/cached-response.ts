@@ -47,21 +47,41 @@ export class CachedResponder {
     notFoundDetail: string,
     extra?: Readonly<Record<string, string>>,
   ): Response | Promise<Response> {
-    if (read instanceof Promise) return read.then((r) => this.answer(c, r, cacheControl, notFoundDetail, extra));
-    return this.answer(c, read, cacheControl, notFoundDetail, extra);
+    if (read instanceof Promise)
+      return read.then((r) => this.answer(c, r, cacheControl, notFoundDetail, undefined, extra));
+    return this.answer(c, read, cacheControl, notFoundDetail, undefined, extra);
+  }
+
+  /**
+   * One item (`product 42`): as send, with the 404 detail `<subject> <id> not found` built only
+   * when there is a 404 to write, not on every hit.
+   */
+  sendItem(
+    c: Context,
+    read: CachedRead | Promise<CachedRead>,
+    cacheControl: string,
+    subject: string,
+    id: string | number,
+  ): Response | Promise<Response> {
+    if (read instanceof Promise) return read.then((r) => this.answer(c, r, cacheControl, subject, id, undefined));
+    return this.answer(c, read, cacheControl, subject, id, undefined);
   }
 
   private answer(
     c: Context,
     read: CachedRead,
     cacheControl: string,
-    notFoundDetail: string,
+    /** The 404 detail, or with `id` its subject. */
+    notFound: string,
+    id: string | number | undefined,
     extra: Readonly<Record<string, string>> | undefined,
   ): Response {
     const status = cacheStatus(read);
     const snapshot = read.value;
-    if (snapshot === null)
-      return problemResponse(c, problem(404, 'not-found', 'Not found', notFoundDetail), { 'cache-status': status });
+    if (snapshot === null) {
+      const detail = id === undefined ? notFound : `${notFound} ${id} not found`;
+      return problemResponse(c, problem(404, 'not-found', 'Not found', detail), { 'cache-status': status });
+    }
     const requestId = requestIdOf(c);
     if (etagMatches(incomingHeader(c, 'if-none-match'), snapshot.etag)) {
       if (this.secured)

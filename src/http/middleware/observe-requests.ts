@@ -27,13 +27,14 @@ export function observeRequests(
   const finish = (
     carrier: RouteCarrier | undefined,
     method: string,
-    path: string,
+    request: Request,
     status: number,
     started: number,
     traced: ServerSpan | undefined,
   ): void => {
     const seconds = (performance.now() - started) / 1e3;
-    const route = carrier?.[ROUTE] ?? routes.of(method, path);
+    // A hot route names its template (nameRoute); the router is asked for the others only.
+    const route = carrier?.[ROUTE] ?? routes.of(method, app.getPath(request));
     let traceId: string | undefined;
     let spanId: string | undefined;
     let sampled = false;
@@ -47,15 +48,7 @@ export function observeRequests(
     }
     metrics?.observe(method, route, status, seconds, sampled ? traceId : undefined);
     if (accessLog.enabled)
-      accessLog.write({
-        method,
-        route,
-        status,
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        traceId,
-        spanId,
-        requestId: carrier?.[REQUEST_ID],
-      });
+      accessLog.write(method, route, status, Math.round(seconds * 1e6), carrier?.[REQUEST_ID], traceId, spanId);
   };
 
   app.fetch = (
@@ -67,28 +60,29 @@ export function observeRequests(
     // In-process requests (app.request in tests) have no bindings object: one to carry the route and request id.
     env ??= {} as NonNullable<typeof env>;
     const method = request.method;
-    const path = app.getPath(request, { env });
+    // The path only for the tracer: finish() asks for it only when no route named its template.
+    const path = tracer === undefined ? '' : app.getPath(request, { env });
     const traced = tracer?.start(request, env as Partial<HttpBindings> | undefined, method, path);
     const run = () => dispatch(request, env, executionCtx);
     let answer: Response | Promise<Response>;
     try {
       answer = traced === undefined ? run() : tracer!.run(traced, run);
     } catch (error) {
-      finish(env as RouteCarrier | undefined, method, path, 500, started, traced);
+      finish(env as RouteCarrier | undefined, method, request, 500, started, traced);
       throw error;
     }
     if (answer instanceof Promise)
       return answer.then(
         (res) => {
-          finish(env as RouteCarrier | undefined, method, path, res.status, started, traced);
+          finish(env as RouteCarrier | undefined, method, request, res.status, started, traced);
           return res;
         },
         (error: unknown) => {
-          finish(env as RouteCarrier | undefined, method, path, 500, started, traced);
+          finish(env as RouteCarrier | undefined, method, request, 500, started, traced);
           throw error;
         },
       );
-    finish(env as RouteCarrier | undefined, method, path, answer.status, started, traced);
+    finish(env as RouteCarrier | undefined, method, request, answer.status, started, traced);
     return answer;
   };
 }

@@ -102,7 +102,7 @@ export function registerCatalogRoutes(
       },
     }),
     (c, { param: { slug } }) =>
-      single.responder.send(c, catalog.category(slug), CACHE_CONTROL.categories, `category ${slug} not found`),
+      single.responder.sendItem(c, catalog.category(slug), CACHE_CONTROL.categories, 'category', slug),
     single.app,
   );
 
@@ -176,8 +176,7 @@ export function registerCatalogRoutes(
         ...ANY,
       },
     }),
-    (c, { param: { id } }) =>
-      single.responder.send(c, catalog.product(id), CACHE_CONTROL.product, `product ${id} not found`),
+    (c, { param: { id } }) => single.responder.sendItem(c, catalog.product(id), CACHE_CONTROL.product, 'product', id),
     single.app,
   );
 }
