@@ -42,6 +42,16 @@ const ns = spec.ns ?? `peer${randomUUID().slice(0, 8)}`;
 const memory = spec.scenario !== 'l2';
 const closers: (() => Promise<unknown>)[] = [];
 
+/** Read and write system calls of this process so far (Linux /proc; zeros elsewhere): socket writes per get. */
+function syscalls(): { r: number; w: number } {
+  try {
+    const io = readFileSync('/proc/self/io', 'utf8');
+    return { r: Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0), w: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { r: 0, w: 0 };
+  }
+}
+
 /** Installed version, read from node_modules (some packages do not export their package.json). */
 function versionOf(pkg: string): string {
   return (JSON.parse(readFileSync(join('node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
@@ -75,8 +85,12 @@ async function build(): Promise<{ getOrSet: GetOrSet; version: string }> {
         lockWaitMs: 1_000,
       });
       closers.push(() => rt.close());
+      // The circuit is closed (available) before the cluster has connected: a warm-up sent then
+      // fails, opens the breaker and leaves the keys out of L2, so the measured "L2 hits" would be
+      // loads with L2 skipped. Wait for the client itself to be ready.
       const deadline = Date.now() + 20_000;
-      while (!rt.l2?.available && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!(rt.l2?.available && rt.l2.client.status === 'ready') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       return {
         version: 'this repository',
         getOrSet: async (key, load) => (await rt.cache.get(rt.cache.key('product', key), load)).value,
@@ -146,12 +160,20 @@ async function build(): Promise<{ getOrSet: GetOrSet; version: string }> {
 
 const { getOrSet, version } = await build();
 if (spec.scenario === 'cold') await coldBurst();
-const load = async () => VALUE;
+let loads = 0;
+const load = async () => {
+  loads++;
+  return VALUE;
+};
 const keys = Array.from({ length: memory ? 1 : 1_000 }, (_, i) => `k${i}`);
 for (const k of keys) await getOrSet(k, load);
 
+// Every key is warm from here on: a load in the measured window means the library did not hit.
+const loadsBefore = loads;
 let ops = 0;
 const latencies: number[] = [];
+const io0 = syscalls();
+const cpu0 = process.cpuUsage();
 const end = performance.now() + spec.ms;
 if (memory) {
   while (performance.now() < end) {
@@ -171,10 +193,12 @@ if (memory) {
     }),
   );
 }
+const cpu = process.cpuUsage(cpu0);
+const io1 = syscalls();
 latencies.sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ lib: spec.lib, version, scenario: spec.scenario, opsPerSec: (ops * 1000) / spec.ms, p50: q(0.5), p99: q(0.99) })}\n`,
+  `${JSON.stringify({ lib: spec.lib, version, scenario: spec.scenario, opsPerSec: (ops * 1000) / spec.ms, cpuUsPerGet: (cpu.user + cpu.system) / ops, loadsInRun: loads - loadsBefore, writesPerGet: (io1.w - io0.w) / ops, readsPerGet: (io1.r - io0.r) / ops, p50: q(0.5), p99: q(0.99) })}\n`,
 );
 await Promise.all(closers.map((c) => c().catch(() => undefined)));
 process.exit(0);
