@@ -135,7 +135,7 @@ describe('PostgreSQL stopped under read load', () => {
     expect(up).toBeLessThan(GRACE_END_MS);
     const failed = samples.filter((s) => s.status !== 200);
     if (failed.length > 0) {
-      // The defect below is load-dependent and rare: leave what is needed to pin it down in the log.
+      // Load-dependent and rare if it comes back: leave what is needed to pin it down in the log.
       const scrape = await getMetrics(api.url);
       const counters = scrape
         .split('\n')
@@ -151,14 +151,16 @@ describe('PostgreSQL stopped under read load', () => {
               .map((x) => `${Math.round(x.at)} ${x.status} ${x.cacheStatus}`),
           }),
         );
-      console.log(JSON.stringify({ counters }));
+      // The bus logs a warning when it drops L1 (silence, gap): whether one came right before the failure.
+      const busLines = `${api.stdout()}\n${api.stderr()}`
+        .split('\n')
+        .filter((l) => /invalidation bus|L2 circuit|redis/i.test(l))
+        .slice(-20);
+      console.log(JSON.stringify({ counters, busLines }));
     }
-    // KNOWN DEFECT in the cache (src/cache), not in either store; reproduced with SQLite made unreadable the
-    // same way. In some runs a key answers `shop-l1; hit; ttl=0`, then one 503 right as it turns stale, then
-    // `shop-l2; hit; detail=stale, shop-l1; fwd=miss`: its L1 entry went and one read failed although L2 held
-    // it within grace. Until that is fixed: at most one failed read per warm key, each a 503 problem.
-    expect(failed.length).toBeLessThanOrEqual(WARM.length);
-    expect(failed.every((s) => s.status === 503)).toBe(true);
+    // Not one. On a loaded machine a stalled event loop misses three bus heartbeats (L1 dropped) and times out
+    // the L2 read at the same moment: the cache's last resort (src/cache/read-path.ts) answers those reads.
+    expect(failed).toEqual([]);
     expect(outage.length).toBeGreaterThan(20);
     const stale = outage.filter((s) => s.cacheStatus.includes('detail=stale')).length;
     expect(stale).toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import { type CacheEntry, deserializeEntry, entrySize, serializeEntry } from './
 import type { CacheKey } from './cache-key.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { L2Error, L2UnavailableError } from './errors.ts';
+import { GapKeptEntries } from './gap-kept-entries.ts';
 import type { L1MemoryTier } from './l1-memory-tier.ts';
 import type { L2RedisTier } from './l2-redis-tier.ts';
 import type { PrefixRegistry, RegisteredPrefix } from './prefix-registry.ts';
@@ -44,6 +45,8 @@ export class CacheStack {
   readonly tags: TagVersions;
   readonly recent = new RecentInvalidations(10_000);
   readonly unconfirmed = new UnconfirmedDeletes(10_000);
+  /** What bus gaps dropped from L1, for reads that neither the loader nor L2 can answer: at most 10,000 entries, 16 MiB. */
+  readonly gapKept = new GapKeptEntries(10_000, 16 * 1024 * 1024);
   private readonly random: () => number;
   private readonly globalTag: TagState;
   private readonly prefixTags: TagState[];
@@ -170,6 +173,7 @@ export class CacheStack {
   }
 
   fillL1<T>(key: CacheKey, entry: CacheEntry<T>, startSeq: number): boolean {
+    this.gapKept.supersede(key.full);
     if (!key.prefix.l1) return false;
     if (this.recent.invalidatedSince(key.full, startSeq) || !stampsAreCurrent(entry.tags)) return false;
     const t0 = performance.now();

@@ -93,6 +93,8 @@ export class Invalidator {
   /** The bus may have lost messages: nothing in L1 can be trusted, and tag versions must be read again. */
   handleGap(): void {
     this.stack.recent.markAll();
+    // Not trusted any more, but kept aside as a last resort for when the loader and L2 both fail (gap-kept-entries.ts).
+    this.stack.gapKept.keep(this.stack.l1.held(), this.stack.now());
     this.stack.l1.clear();
     if (this.stack.l2) this.stack.tags.markAllUnsynced();
   }

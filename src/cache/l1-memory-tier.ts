@@ -157,6 +157,12 @@ export class L1MemoryTier {
     }
   }
 
+  /** Every entry held, main region then window, each most recently used first; touches neither recency nor frequency. */
+  *held(): Generator<[string, Entry]> {
+    yield* this.main.entries();
+    if (this.window) yield* this.window.entries();
+  }
+
   /** Drops everything, counting each entry as invalidated: used when this instance may have missed invalidations. */
   clear(): void {
     this.deleteReason = 'invalidated';

@@ -1,6 +1,7 @@
 import type { CacheEntry } from './cache-entry.ts';
 import type { CacheKey } from './cache-key.ts';
 import { type CacheStack, isL2Failure } from './cache-stack.ts';
+import { LoaderError } from './errors.ts';
 import { JoinableWork } from './joinable-work.ts';
 import type { LoadRunner } from './load-runner.ts';
 import { type Fallback, hitLookup, type LoadOptions, type Lookup, staleLookup } from './lookup.ts';
@@ -44,6 +45,7 @@ export class ReadPath {
   forget(fulls: readonly string[], tagNames: readonly string[]): void {
     this.inflight.forget(fulls, tagNames);
     this.runner.forget(fulls, tagNames);
+    this.stack.gapKept.forget(fulls);
   }
 
   lookup<T>(
@@ -175,7 +177,59 @@ export class ReadPath {
       l2State,
       ...(ctx.reason ? { reason: ctx.reason } : {}),
     };
-    return this.runner.run(load, fallback, trace);
+    if (l2State !== 'unavailable' || !stack.l2) return this.runner.run(load, fallback, trace);
+    try {
+      return await this.runner.run(load, fallback, trace);
+    } catch (error) {
+      if (!(error instanceof LoaderError)) throw error;
+      const lastResort = await this.lastResort(ctx, trace);
+      if (lastResort === undefined) throw error;
+      return lastResort;
+    }
+  }
+
+  /**
+   * A read whose L2 read failed (not missed) and whose load failed with nothing to stand in: the
+   * database is down and L2 timed out once, typically together, when a stalled event loop also
+   * made the bus drop L1. L2 is asked once more for an entry within grace; if it still cannot
+   * answer, the entry the bus gap dropped from L1, if any (gap-kept-entries.ts says when it may
+   * be used). An L2 that answers "miss" ends it: the key may have been deleted by a write.
+   */
+  private async lastResort<T>(ctx: ReadContext<T>, trace: LookupTrace | undefined): Promise<Lookup<T> | undefined> {
+    const { key } = ctx;
+    const { prefix } = key;
+    const stack = this.stack;
+    const semantics = stack.observer.semantics;
+    if (stack.l2?.available) {
+      try {
+        await stack.syncTags(ctx.tagStates);
+        const found = await stack.readL2<T>(key);
+        const now = stack.now();
+        if (!found.entry) {
+          stack.observer.request(prefix, 'l2', 'miss');
+          return undefined;
+        }
+        semantics?.lastResortServed?.(prefix, 'l2_retry');
+        if (now < found.entry.freshUntil) {
+          stack.observer.request(prefix, 'l2', 'hit');
+          trace?.tierReached('l2', 'hit');
+          return hitLookup(found.entry, 'l2', now, stack.fillL1(key, found.entry, ctx.startSeq));
+        }
+        stack.observer.request(prefix, 'l2', 'stale');
+        trace?.tierReached('l2', 'stale');
+        stack.staleServed(prefix, found.entry as CacheEntry<unknown>, now);
+        return staleLookup({ entry: found.entry, source: 'l2' }, now, 'stale');
+      } catch (error) {
+        if (!isL2Failure(error)) throw error;
+      }
+    }
+    const now = stack.now();
+    const kept = stack.gapKept.usable(key.full, now) as CacheEntry<T> | undefined;
+    if (kept === undefined) return undefined;
+    semantics?.lastResortServed?.(prefix, 'gap_kept');
+    trace?.tierReached('l1', 'stale');
+    stack.staleServed(prefix, kept as CacheEntry<unknown>, now);
+    return staleLookup({ entry: kept, source: 'l1' }, now, 'unavailable');
   }
 }
 

@@ -37,6 +37,8 @@ export interface LookupTrace {
 
 export type RefreshReason = 'stale' | 'eager';
 export type LoaderTimeoutKind = 'soft' | 'hard';
+/** Where a read that the loader and the first L2 read both failed found its answer: L2 asked again, or what a bus gap dropped from L1. */
+export type LastResortSource = 'l2_retry' | 'gap_kept';
 
 /**
  * What the read path's semantics look like from outside: how stale the stale answers were,
@@ -53,6 +55,8 @@ export interface CacheSemanticsObserver {
   lockTakeover(prefix: PrefixRef): void;
   refresh(prefix: PrefixRef, reason: RefreshReason, ok: boolean): void;
   loaderTimeout(prefix: PrefixRef, kind: LoaderTimeoutKind): void;
+  /** A read answered by its last resort (read-path.ts) instead of failing. */
+  lastResortServed?(prefix: PrefixRef, source: LastResortSource): void;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { Counter, Histogram } from 'prom-client';
-import type { CacheSemanticsObserver, LoaderTimeoutKind, PrefixRef, RefreshReason } from '../cache/types.ts';
+import type {
+  CacheSemanticsObserver,
+  LastResortSource,
+  LoaderTimeoutKind,
+  PrefixRef,
+  RefreshReason,
+} from '../cache/types.ts';
 import { type HistogramChild, histogramChild } from './histogram-child.ts';
 import type { MetricsStore } from './metrics-registry.ts';
 
@@ -12,6 +18,7 @@ const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 export const REFRESH_REASONS = ['stale', 'eager'] as const;
 export const REFRESH_RESULTS = ['ok', 'error'] as const;
 export const LOADER_TIMEOUT_KINDS = ['soft', 'hard'] as const;
+export const LAST_RESORT_SOURCES = ['l2_retry', 'gap_kept'] as const satisfies readonly LastResortSource[];
 
 /**
  * The read path's semantics as metrics (issue 10): stale ages, invalidation lag, lock waits and
@@ -26,6 +33,8 @@ export class CacheSemanticsMetrics implements CacheSemanticsObserver {
   private readonly refreshes: { inc(): void }[][][];
   /** [prefix][kind] */
   private readonly timeouts: { inc(): void }[][];
+  /** [prefix][source] */
+  private readonly lastResorts: { inc(): void }[][];
 
   constructor(registry: MetricsStore, prefixes: readonly PrefixRef[]) {
     const registers = [registry];
@@ -77,6 +86,15 @@ export class CacheSemanticsMetrics implements CacheSemanticsObserver {
       registers,
     });
     this.timeouts = prefixes.map((p) => LOADER_TIMEOUT_KINDS.map((kind) => zeroed(timeouts.labels(p.name, kind))));
+    const lastResorts = new Counter({
+      name: 'cache_last_resort_served_total',
+      help: 'Reads whose load and L2 read failed with nothing to stand in, answered anyway: by L2 asked again (l2_retry) or by an entry a bus gap dropped from L1 (gap_kept).',
+      labelNames: ['prefix', 'source'],
+      registers,
+    });
+    this.lastResorts = prefixes.map((p) =>
+      LAST_RESORT_SOURCES.map((source) => zeroed(lastResorts.labels(p.name, source))),
+    );
   }
 
   staleServed(prefix: PrefixRef, ageSeconds: number): void {
@@ -101,6 +119,10 @@ export class CacheSemanticsMetrics implements CacheSemanticsObserver {
 
   loaderTimeout(prefix: PrefixRef, kind: LoaderTimeoutKind): void {
     this.timeouts[prefix.index]?.[kind === 'soft' ? 0 : 1]?.inc();
+  }
+
+  lastResortServed(prefix: PrefixRef, source: LastResortSource): void {
+    this.lastResorts[prefix.index]?.[source === 'l2_retry' ? 0 : 1]?.inc();
   }
 }
 
