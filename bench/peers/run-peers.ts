@@ -26,6 +26,10 @@ interface PeerResult {
   opsPerSec: number;
   p50: number;
   p99: number;
+  /** The process's CPU time per get over the measured window (µs). */
+  cpuUsPerGet: number;
+  /** Loader calls in the measured window: every key is warm, so any load means the "hit" figure is not one. */
+  loadsInRun: number;
 }
 
 interface ColdResult {
@@ -34,8 +38,13 @@ interface ColdResult {
   ms: number;
 }
 
-function runPeer(lib: string, scenario: 'l1' | 'l2', seeds: string, ms: number): Promise<PeerResult | undefined> {
-  return runClient<PeerResult>(lib, scenario, { lib, scenario, seeds, ms }, ms);
+async function runPeer(lib: string, scenario: 'l1' | 'l2', seeds: string, ms: number): Promise<PeerResult | undefined> {
+  const result = await runClient<PeerResult>(lib, scenario, { lib, scenario, seeds, ms }, ms);
+  if (result !== undefined && result.loadsInRun > 0) {
+    log(`  ${lib} ${scenario}: no figure (${result.loadsInRun} loads of warm keys in the measured window)`);
+    return undefined;
+  }
+  return result;
 }
 
 /**
@@ -130,7 +139,12 @@ export async function runPeers(opts: { cluster: RedisClusterHandle; quick: boole
   const fig = (lib: string, s: string) => {
     const xs = results.get(`${lib}|${s}`);
     return xs
-      ? { ops: median(xs.map((x) => x.opsPerSec)), p99: median(xs.map((x) => x.p99)), v: xs[0]!.version }
+      ? {
+          ops: median(xs.map((x) => x.opsPerSec)),
+          p99: median(xs.map((x) => x.p99)),
+          cpu: median(xs.map((x) => x.cpuUsPerGet)),
+          v: xs[0]!.version,
+        }
       : undefined;
   };
   const ours = { l1: fig('this cache', 'l1'), l2: fig('this cache', 'l2') };
@@ -158,14 +172,14 @@ export async function runPeers(opts: { cluster: RedisClusterHandle; quick: boole
   const rows = [
     '### 3. Peers (same Redis Cluster, 500-byte values, public get-or-set APIs)',
     '',
-    `Each library in its own process, ${rounds} round(s) of ${ms / 1000} s per library and scenario, interleaved, median. L1 hit: one caller awaiting get-or-set of one warm key in a loop. L2 hit: 50 concurrent callers over 1,000 warm keys with the memory layer off, so every get is a Redis read. Cold key, 2 processes: each library in two processes on one namespace with its memory and Redis layers on (as the L1 row), both firing 1,000 concurrent get-or-sets of one cold key at the same moment, with a loader that takes 100 ms; the figure is how many times the loader ran in both together, and how long the slower burst took. Section 4 (stampede) is the same over HTTP for this cache.`,
+    `Each library in its own process, ${rounds} round(s) of ${ms / 1000} s per library and scenario, interleaved, median. L1 hit: one caller awaiting get-or-set of one warm key in a loop. L2 hit: 50 concurrent callers over 1,000 warm keys with the memory layer off, so every get is a Redis read. CPU µs/get is the library's process (user + system, all threads) over the measured window; a run that called its loader for a warm key in that window gives no figure. Cold key, 2 processes: each library in two processes on one namespace with its memory and Redis layers on (as the L1 row), both firing 1,000 concurrent get-or-sets of one cold key at the same moment, with a loader that takes 100 ms; the figure is how many times the loader ran in both together, and how long the slower burst took. Section 4 (stampede) is the same over HTTP for this cache.`,
     '',
-    '| Library | Version | Configuration | L1 hit gets/s | L2 hit gets/s | L2 hit p99 ms | cold key, 2 processes: loads |',
+    '| Library | Version | Configuration | L1 hit gets/s | L2 hit gets/s | L2 hit p99 ms | L2 hit CPU µs/get | cold key, 2 processes: loads |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: |',
     ...LIBS.map((lib) => {
       const a = fig(lib, 'l1');
       const b = fig(lib, 'l2');
-      return `| ${lib} | ${a?.v ?? b?.v ?? '?'} | ${CONFIG[lib]} | ${a ? fmt(a.ops) : '–'} | ${b ? fmt(b.ops) : '–'} | ${b ? b.p99.toFixed(2) : '–'} | ${coldCell(lib)} |`;
+      return `| ${lib} | ${a?.v ?? b?.v ?? '?'} | ${CONFIG[lib]} | ${a ? fmt(a.ops) : '–'} | ${b ? fmt(b.ops) : '–'} | ${b ? b.p99.toFixed(2) : '–'} | ${b ? b.cpu.toFixed(1) : '–'} | ${coldCell(lib)} |`;
     }),
     '',
   ];
