@@ -4,7 +4,7 @@ import { LoaderError } from '../src/cache/errors.ts';
 import type { PrefixPolicy } from '../src/cache/prefix-registry.ts';
 import { prefixTag } from '../src/cache/tag-versions.ts';
 import { type CacheObserver, type LastResortSource, noopObserver } from '../src/cache/types.ts';
-import { startTestCache } from './harness/cache.ts';
+import { deferred, startTestCache } from './harness/cache.ts';
 import { ManualClock } from './harness/manual-clock.ts';
 import { type RedisClusterHandle, startPrivateCluster } from './harness/redis.ts';
 
@@ -149,13 +149,29 @@ describe('the last resort of a read the loader and L2 both fail', () => {
     await expect(withL2Paused(async () => c.cache.get(key, down))).rejects.toBeInstanceOf(LoaderError);
   });
 
-  it('a newer value of the key supersedes the kept one: it never answers after it', async () => {
+  it("a newer value of the key takes the kept one's place: the old one never answers after it", async () => {
     const key = await warmThenStale('safe');
     c.cache.handleGap();
     expect(await c.cache.get(key, async () => 'v2')).toMatchObject({ value: 'v2', source: 'origin' });
     // L1 loses v2 (size), L2 is unreachable, the database is down: v1 must not come back.
     c.l1.delete(key.full, 'size');
-    await expect(withL2Paused(async () => c.cache.get(key, down))).rejects.toBeInstanceOf(LoaderError);
+    expect(await withL2Paused(async () => c.cache.get(key, down))).toMatchObject({ value: 'v2', source: 'l1' });
+  });
+
+  it('a load that began before a gap and ends after it may not fill L1, but its value stays the last resort', async () => {
+    const key = await warmThenStale('safe');
+    const gate = deferred<undefined>();
+    const loading = c.cache.get(key, async () => {
+      await gate.promise;
+      return 'v2';
+    });
+    // Seen under load: a gap while the load runs; its value then reached neither L1 (refused: begun before the gap) nor the kept set.
+    c.cache.handleGap();
+    gate.resolve(undefined);
+    await loading; // v2, or v1 stale if the soft timeout passed first; the load goes on either way
+    await c.cache.settled();
+    expect(c.l1.peek(key.full)).toBeUndefined();
+    expect(await withL2Paused(async () => c.cache.get(key, down))).toMatchObject({ value: 'v2', source: 'l1' });
   });
 
   it('past its grace the kept entry is gone', async () => {

@@ -164,6 +164,14 @@ describe('PostgreSQL stopped under read load', () => {
     expect(outage.length).toBeGreaterThan(20);
     const stale = outage.filter((s) => s.cacheStatus.includes('detail=stale')).length;
     expect(stale).toBeGreaterThan(0);
+    // How often the last resort answered (an L2 read and the load both failed), by source.
+    const scraped = await getMetrics(api.url);
+    const lastResort = Object.fromEntries(
+      ['l2_retry', 'gap_kept'].map((source) => [
+        source,
+        metricValue(scraped, 'cache_last_resort_served_total', { prefix: 'product', source }),
+      ]),
+    );
     console.log(
       JSON.stringify({
         test: 'postgres-unavailable',
@@ -175,6 +183,7 @@ describe('PostgreSQL stopped under read load', () => {
         maxReadMs: Math.round(Math.max(...outage.map((s) => s.ms))),
         uncached503Ms: 'see assertions (< 2000)',
         healMsAfterStart: Math.round(healedAt - up),
+        lastResort,
       }),
     );
   }, 90_000);

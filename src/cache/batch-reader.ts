@@ -7,8 +7,10 @@ import { stampsAreCurrent } from './tag-versions.ts';
 
 /**
  * Many keys at once: L1 first, then one L2 round trip per node for the rest, then the loader
- * for what is still missing (in one call, so it can batch its query). Every key of a batch
- * waited for the whole batch, so each records the whole batch's time.
+ * for what is still missing (in one call, so it can batch its query). If the loader fails and
+ * every key it was asked for has an entry within grace (L1 or L2), those answer, stale, as a
+ * single key's fail-safe would. Every key of a batch waited for the whole batch, so each
+ * records the whole batch's time.
  */
 export async function readMany<T>(
   stack: CacheStack,
@@ -20,6 +22,8 @@ export async function readMany<T>(
   const out = new Map<string, T>();
   const now = stack.now();
   let pending: CacheKey[] = [];
+  /** Entries past their fresh time but within grace: what answers if the loader fails (fail-safe, as for one key). */
+  const stale = new Map<string, CacheEntry<T>>();
   for (const key of keys) {
     const entry = key.prefix.l1 ? (stack.l1.get(key.full) as CacheEntry<T> | undefined) : undefined;
     if (entry && stampsAreCurrent(entry.tags) && now < entry.freshUntil) {
@@ -27,6 +31,7 @@ export async function readMany<T>(
       out.set(key.full, entry.value);
     } else {
       if (key.prefix.l1) stack.observer.request(key.prefix, 'l1', 'miss');
+      if (entry && stampsAreCurrent(entry.tags) && now < entry.staleUntil) stale.set(key.full, entry);
       pending.push(key);
     }
   }
@@ -50,6 +55,7 @@ export async function readMany<T>(
           out.set(key.full, entry.value);
           stack.fillL1(key, entry, startSeq);
         } else {
+          if (entry && entry.staleUntil > (stale.get(key.full)?.staleUntil ?? 0)) stale.set(key.full, entry);
           stack.observer.request(key.prefix, 'l2', 'miss');
           versions.set(key.full, read.version);
           still.push(key);
@@ -72,7 +78,16 @@ export async function readMany<T>(
   } catch (error) {
     const seconds = (performance.now() - t0) / 1e3;
     for (const key of pending) stack.observer.load(key.prefix, false, seconds);
-    throw new LoaderError(pending[0]?.full ?? '', error);
+    // All or nothing: a batch answered with some keys left out would look complete to its caller.
+    const at = stack.now();
+    const standIns = pending.map((k) => stale.get(k.full));
+    if (!standIns.every((e): e is CacheEntry<T> => e !== undefined && at < e.staleUntil && stampsAreCurrent(e.tags)))
+      throw new LoaderError(pending[0]?.full ?? '', error);
+    pending.forEach((key, i) => {
+      out.set(key.full, standIns[i]!.value);
+      stack.staleServed(key.prefix, standIns[i] as CacheEntry<unknown>, at);
+    });
+    return out;
   }
   await Promise.all(
     pending.map(async (key) => {

@@ -173,7 +173,7 @@ export class CacheStack {
   }
 
   fillL1<T>(key: CacheKey, entry: CacheEntry<T>, startSeq: number): boolean {
-    this.gapKept.supersede(key.full);
+    this.gapKept.supersede(key.full, entry as CacheEntry<unknown>);
     if (!key.prefix.l1) return false;
     if (this.recent.invalidatedSince(key.full, startSeq) || !stampsAreCurrent(entry.tags)) return false;
     const t0 = performance.now();

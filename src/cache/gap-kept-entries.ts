@@ -11,7 +11,7 @@ type Entry = CacheEntry<unknown>;
  * L2 miss may be the delete the gap hid). What can be known against them still counts: an
  * invalidation heard after the gap drops the key (forget) or outdates its tags, a successful tag
  * sync moves the versions a gap may have hidden, and any newer value of the key that reaches
- * this instance drops the kept one (supersede). At worst, with both the database and L2 failing,
+ * this instance takes the kept one's place (supersede). At worst, with both the database and L2 failing,
  * a read gets a value within its grace that a write lost in the gap had replaced, instead of an
  * error; that is the fail-safe's own trade (an old answer beats none), widened to the one case
  * where the error would come only from the bus having stalled (bentocache's fail-safe likewise
@@ -57,9 +57,18 @@ export class GapKeptEntries {
     for (const full of fulls) this.remove(full);
   }
 
-  /** A newer value of the key reached this instance (from L2 or the loader): the kept one must never stand in for it. */
-  supersede(full: string): void {
-    if (this.byKey.size > 0) this.remove(full);
+  /**
+   * A newer value of the key reached this instance (from L2 or the loader): it takes the kept
+   * one's place, so the old value never stands in for it. Replaced, not just dropped: the newer
+   * value may not reach L1 (a lookup that began before a gap may not fill it), and the key
+   * would then have no last resort at all.
+   */
+  supersede(full: string, newer: Entry): void {
+    const kept = this.byKey.get(full);
+    if (kept === undefined) return;
+    if (newer.loadedAt < kept.loadedAt) return;
+    this.byKey.set(full, newer);
+    this.bytes += newer.size - kept.size;
   }
 
   private add(full: string, entry: Entry, now: number): void {

@@ -312,7 +312,7 @@ function uniqueViolation(error: unknown, message: string): unknown {
     'code' in error &&
     String((error as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT')
   ) {
-    return new ConflictError(message);
+    return new ConflictError(message, {}, { cause: error });
   }
   return error;
 }

@@ -11,11 +11,13 @@ export class NotFoundError extends Error {
 }
 
 export class ConflictError extends Error {
+  /** `cause` is the database's own error when a unique constraint decided the conflict. */
   constructor(
     message: string,
     readonly details: Record<string, unknown> = {},
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ConflictError';
   }
 }

@@ -1,6 +1,6 @@
 import { CatalogRepository } from './catalog-repository.ts';
 import { type Db, openDatabase } from './database.ts';
-import { isDomainError, StoreUnavailableError } from './errors.ts';
+import { ConflictError, isDomainError, StoreUnavailableError } from './errors.ts';
 import { OrderRepository } from './order-repository.ts';
 import { type SeedOptions, seedIfEmpty } from './seed.ts';
 import type { CatalogStore, OrderStore, ShopStore, StoreHealth } from './store.ts';
@@ -8,12 +8,19 @@ import type { DbErrorKind, StatementName, StoreObserver } from './store-observer
 
 /** SQLite's result codes as the database metrics count them. */
 export function classifySqliteError(error: unknown): DbErrorKind | undefined {
+  // The repositories answer a unique violation with the ConflictError the API maps to 409, but SQLite
+  // refused the statement: a conflict the database reported, counted as PostgreSQL's are.
+  if (error instanceof ConflictError && sqliteCode(error.cause).startsWith('SQLITE_CONSTRAINT')) return 'conflict';
   if (isDomainError(error)) return undefined;
-  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  const code = sqliteCode(error);
   if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return 'timeout'; // busy_timeout ran out waiting for another writer
   if (/^SQLITE_(IOERR|FULL|CANTOPEN|READONLY|PROTOCOL|NOTADB|CORRUPT)/.test(code)) return 'unavailable';
   if (code.startsWith('SQLITE_CONSTRAINT')) return 'conflict';
   return 'other';
+}
+
+function sqliteCode(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String(error.code) : '';
 }
 
 /**
