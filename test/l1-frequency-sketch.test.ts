@@ -98,7 +98,7 @@ describe('TinyLFU read buffer (batched recording, saturated keys skipped)', () =
   // Half the accesses go to 20 hot keys (they saturate), the rest spread over `keys` (they age the sketch).
   const mix = (keys: number) =>
     fc
-      .array(fc.integer({ min: 0, max: 2 * keys - 1 }), { minLength: 16 * keys, maxLength: 18 * keys })
+      .array(fc.noBias(fc.integer({ min: 0, max: 2 * keys - 1 })), { minLength: 20 * keys, maxLength: 22 * keys })
       .map((xs) => xs.map((x) => (x < keys ? x % 20 : x - keys)));
 
   it('gives exactly the counts of an immediate update, through saturation and aging (row layout)', () => {
