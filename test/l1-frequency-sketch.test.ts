@@ -76,3 +76,52 @@ describe('TinyLFU admission', () => {
     expect(always.admit('cold', 'victim')).toBe(false);
   });
 });
+
+describe('TinyLFU read buffer (batched recording, saturated keys skipped)', () => {
+  // The admission's answers must equal those of a sketch updated at once, access by access.
+  const equivalent = (expected: number, keys: number, accesses: number[]) => {
+    const admission = new TinyLfuAdmission(expected, () => 0.99);
+    const reference = new FrequencySketch(expected);
+    const marks = Array.from({ length: keys }, () => ({ saturatedIn: -1 }));
+    const key = (k: number) => `product:${k}`;
+    for (const [i, k] of accesses.entries()) {
+      admission.recordHash(hashKey(key(k)), k % 3 === 0 ? undefined : marks[k]);
+      reference.increment(hashKey(key(k)));
+      if (i % 97 === 0) {
+        const probe = accesses[(i * 31) % accesses.length]!;
+        expect(admission.frequency(key(probe))).toBe(reference.frequency(hashKey(key(probe))));
+      }
+    }
+    for (let k = 0; k < keys; k++) expect(admission.frequency(key(k))).toBe(reference.frequency(hashKey(key(k))));
+    return { agings: reference.agings, saturated: marks.filter((m) => m.saturatedIn >= 0).length };
+  };
+  // Half the accesses go to 20 hot keys (they saturate), the rest spread over `keys` (they age the sketch).
+  const mix = (keys: number) =>
+    fc
+      .array(fc.noBias(fc.integer({ min: 0, max: 2 * keys - 1 })), { minLength: 20 * keys, maxLength: 22 * keys })
+      .map((xs) => xs.map((x) => (x < keys ? x % 20 : x - keys)));
+
+  it('gives exactly the counts of an immediate update, through saturation and aging (row layout)', () => {
+    expect(new FrequencySketch(64).blockLocal).toBe(false);
+    fc.assert(
+      fc.property(mix(300), (accesses) => {
+        const seen = equivalent(64, 300, accesses);
+        expect(seen.agings).toBeGreaterThan(0);
+        expect(seen.saturated).toBeGreaterThan(0);
+      }),
+      { numRuns: 20, endOnFailure: true },
+    );
+  });
+
+  it('gives exactly the counts of an immediate update, through saturation and aging (block layout)', () => {
+    expect(new FrequencySketch(4_096).blockLocal).toBe(true);
+    fc.assert(
+      fc.property(mix(6_000), (accesses) => {
+        const seen = equivalent(4_096, 6_000, accesses);
+        expect(seen.agings).toBeGreaterThan(0);
+        expect(seen.saturated).toBeGreaterThan(0);
+      }),
+      { numRuns: 3, endOnFailure: true },
+    );
+  });
+});

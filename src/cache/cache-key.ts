@@ -28,6 +28,55 @@ export function buildKey(prefix: RegisteredPrefix, parts: readonly (string | num
   return { prefix, full: `${prefix.name}:${id}` };
 }
 
+/** Slots per prefix in the table of integer-id keys: direct-mapped, so a bounded few hundred KiB at most. */
+const INTEGER_KEY_SLOTS = 4_096;
+
+interface IntegerKeyTable {
+  readonly prefix: RegisteredPrefix;
+  /** The id each slot holds; NaN (never equal to an id) when empty. */
+  readonly ids: Float64Array;
+  readonly keys: (CacheKey | undefined)[];
+}
+
+/**
+ * Builds keys, handing out the same key object again for a recent key of one integer part (a
+ * product id, the hottest look-up). Rebuilding costs far more than its template string: a new
+ * string is a new object, and every Map look-up with it (L1's regions, in-flight loads) must
+ * hash it and compare it character by character with the stored key, where the very string
+ * stored compares by identity (bench/cache-core.ts: ~150 ns more per look-up on this VM). Keys are
+ * immutable, so sharing one is safe; the table is direct-mapped per prefix, so it stays bounded.
+ */
+export class KeyBuilder {
+  private readonly tables: (IntegerKeyTable | undefined)[] = [];
+
+  build(prefix: RegisteredPrefix, parts: readonly (string | number | boolean)[]): CacheKey {
+    const id = parts.length === 1 ? parts[0] : undefined;
+    if (typeof id === 'number' && Number.isSafeInteger(id)) return this.integerKey(prefix, id);
+    return buildKey(prefix, parts);
+  }
+
+  private integerKey(prefix: RegisteredPrefix, id: number): CacheKey {
+    let table = this.tables[prefix.index];
+    if (table === undefined) {
+      table = {
+        prefix,
+        ids: new Float64Array(INTEGER_KEY_SLOTS).fill(Number.NaN),
+        keys: new Array<CacheKey | undefined>(INTEGER_KEY_SLOTS).fill(undefined),
+      };
+      this.tables[prefix.index] = table;
+    }
+    // A prefix object from elsewhere with the same index must not get this prefix's keys.
+    if (table.prefix !== prefix) return buildKey(prefix, [id]);
+    const slot = id & (INTEGER_KEY_SLOTS - 1);
+    const held = table.keys[slot];
+    if (held !== undefined && table.ids[slot] === id) return held;
+    const key = buildKey(prefix, [id]);
+    table.ids[slot] = id;
+    table.keys[slot] = key;
+    return key;
+  }
+}
+
 /**
  * encodeURIComponent, without its cost where it would change nothing: an integer's digits and
  * a string of characters it leaves alone come back as they are. Building a key was costing

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
+import { hashKey } from './admission/frequency-sketch.ts';
 import { PrefixBudgets } from './admission/prefix-budgets.ts';
-import { TinyLfuAdmission } from './admission/tiny-lfu.ts';
+import { type SaturationMark, TinyLfuAdmission } from './admission/tiny-lfu.ts';
 import type { CacheEntry } from './cache-entry.ts';
 import { prefixNameOf } from './cache-key.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -32,6 +33,15 @@ export interface L1Options {
 
 type Entry = CacheEntry<unknown>;
 
+/**
+ * What L1 stores: its own copy of the entry, of one shape (so the hit path's property reads stay
+ * monomorphic), with its accounted size, the key's sketch hash (a hit records its access without
+ * hashing the key again) and when the sketch last found the key saturated (a hit then records nothing).
+ */
+interface L1Entry extends Entry, SaturationMark {
+  readonly hash: number;
+}
+
 /** About the smallest entry the service stores (a product is ~950 bytes): sizes the frequency sketch. */
 const TYPICAL_ENTRY_BYTES = 1_024;
 /** A candidate that would displace more entries than this is not admitted (bounds the work of one admission). */
@@ -47,8 +57,8 @@ const MAX_VICTIMS_COMPARED = 64;
  * decision with its result.
  */
 export class L1MemoryTier {
-  private readonly main: LRUCache<string, Entry>;
-  private readonly window: LRUCache<string, Entry> | undefined;
+  private readonly main: LRUCache<string, L1Entry>;
+  private readonly window: LRUCache<string, L1Entry> | undefined;
   private readonly frequency: TinyLfuAdmission | undefined;
   private readonly clock: Clock;
   private readonly budgets: PrefixBudgets;
@@ -93,8 +103,8 @@ export class L1MemoryTier {
     }
   }
 
-  private region(max: number, maxSize: number, isWindow: boolean): LRUCache<string, Entry> {
-    return new LRUCache<string, Entry>({
+  private region(max: number, maxSize: number, isWindow: boolean): LRUCache<string, L1Entry> {
+    return new LRUCache<string, L1Entry>({
       max,
       maxSize,
       maxEntrySize: maxSize,
@@ -106,12 +116,20 @@ export class L1MemoryTier {
     });
   }
 
-  /** The hit path: one sketch update (a hash and four counter increments), then one or two map look-ups. */
+  /**
+   * The hit path: a look-up in each region that holds anything, main first (it holds 90% of L1
+   * and what was admitted for being asked for often), then the access recorded for the sketch
+   * (a hit with the hash its entry carries, or not at all while the key is saturated; a miss by
+   * hashing the key).
+   */
   get(full: string): Entry | undefined {
-    this.frequency?.record(full);
-    const found = this.main.get(full);
-    if (found !== undefined || this.window === undefined) return found;
-    return this.window.get(full);
+    let found = this.main.size === 0 ? undefined : this.main.get(full);
+    if (found === undefined && this.window !== undefined && this.window.size !== 0) found = this.window.get(full);
+    if (this.frequency !== undefined) {
+      if (found === undefined) this.frequency.recordHash(hashKey(full), undefined);
+      else this.frequency.recordHash(found.hash, found);
+    }
+    return found;
   }
 
   /** Reads without touching recency or frequency, for inspection. */
@@ -136,7 +154,16 @@ export class L1MemoryTier {
       this.delete(full, 'size');
       return false;
     }
-    const sized: Entry = entry.size === size ? entry : { ...entry, size };
+    const sized: L1Entry = {
+      value: entry.value,
+      loadedAt: entry.loadedAt,
+      freshUntil: entry.freshUntil,
+      staleUntil: entry.staleUntil,
+      tags: entry.tags,
+      size,
+      hash: this.frequency === undefined ? 0 : hashKey(full),
+      saturatedIn: -1,
+    };
     if (!this.window || !this.viaWindow[prefix.index] || this.main.peek(full, { allowStale: true }) !== undefined) {
       this.main.set(full, sized, { ttl, size });
     } else if (size > this.windowMaxBytes) {
@@ -196,7 +223,7 @@ export class L1MemoryTier {
    * A window evictee asks for a place in the main region. It gets one without a contest when
    * there is room; otherwise it must beat the main region's LRU entry on estimated frequency.
    */
-  private offerToMain(full: string, entry: Entry, prefix: RegisteredPrefix): void {
+  private offerToMain(full: string, entry: L1Entry, prefix: RegisteredPrefix): void {
     const ttl = entry.staleUntil - this.clock.now();
     if (ttl <= 0) {
       this.observer.eviction(prefix, 'l1', 'expired');
@@ -248,7 +275,7 @@ export class L1MemoryTier {
     return (name && this.registry.find(name)) || this.registry.other;
   }
 
-  private onInsert(entry: Entry, full: string, reason: 'add' | 'update' | 'replace'): void {
+  private onInsert(entry: L1Entry, full: string, reason: 'add' | 'update' | 'replace'): void {
     if (reason === 'update') return; // the same value set again: nothing changed
     const index = this.prefixOf(full).index;
     if (reason === 'add') {
@@ -259,7 +286,7 @@ export class L1MemoryTier {
     }
   }
 
-  private onDispose(entry: Entry, full: string, reason: LRUCache.DisposeReason, fromWindow: boolean): void {
+  private onDispose(entry: L1Entry, full: string, reason: LRUCache.DisposeReason, fromWindow: boolean): void {
     const prefix = this.prefixOf(full);
     if (reason === 'set') {
       // Replaced by a newer value of the same key: not an eviction.

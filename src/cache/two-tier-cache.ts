@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { readMany } from './batch-reader.ts';
 import type { CacheEntry } from './cache-entry.ts';
 import { inspectKey, type KeyInspection } from './cache-inspection.ts';
-import { buildKey, type CacheKey } from './cache-key.ts';
+import { type CacheKey, KeyBuilder } from './cache-key.ts';
 import { CacheStack } from './cache-stack.ts';
 import { type Clock, fastNow } from './clock.ts';
 import type { InvalidationBus, InvalidationMessage } from './invalidation-bus.ts';
@@ -57,6 +57,7 @@ export class TwoTierCache {
   private readonly eagerShare: number[];
   /** Entries whose eager refresh was started, so a failing refresh is not retried on every hit. */
   private readonly eagerTried = new WeakSet<CacheEntry<unknown>>();
+  private readonly keys = new KeyBuilder();
   private bus: InvalidationBus | undefined;
   private l1Sample = 0;
 
@@ -84,7 +85,7 @@ export class TwoTierCache {
   }
 
   key(prefix: string | RegisteredPrefix, ...parts: (string | number | boolean)[]): CacheKey {
-    return buildKey(typeof prefix === 'string' ? this.stack.registry.get(prefix) : prefix, parts);
+    return this.keys.build(typeof prefix === 'string' ? this.stack.registry.get(prefix) : prefix, parts);
   }
 
   /**
