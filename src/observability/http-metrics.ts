@@ -1,4 +1,4 @@
-import { Histogram, type LabelValues } from 'prom-client';
+import { Histogram } from 'prom-client';
 import { type HistogramChild, histogramChild } from './histogram-child.ts';
 import { httpMethodLabel, statusLabel } from './labels.ts';
 import type { MetricsStore } from './metrics-registry.ts';
@@ -29,28 +29,15 @@ export class HttpMetrics {
     const m = httpMethodLabel(method);
     const s = statusLabel(status);
     const id = `${m} ${route} ${s}`;
-    // The child comes first even for a traced request: creating it zeroes the entry it records into.
     let child = this.children.get(id);
     if (!child) {
       child = histogramChild(this.histogram, { method: m, route, status_code: s });
       this.children.set(id, child);
     }
-    if (traceId !== undefined) {
-      // The slow path (label hashing) only for sampled requests: it is the one that keeps an exemplar.
-      this.histogram.observe({
-        labels: { method: m, route, status_code: s },
-        value: seconds,
-        exemplarLabels: exemplar(traceId),
-      });
-      return;
-    }
-    child.observe(seconds);
+    // A sampled request's trace id becomes its bucket's exemplar (the child writes it in place).
+    if (traceId !== undefined) child.observeWithExemplar(seconds, traceId);
+    else child.observe(seconds);
   }
 }
 
 type HttpLabels = 'method' | 'route' | 'status_code';
-
-// prom-client types exemplar labels as the metric's own label names; trace_id is not one of them.
-function exemplar(traceId: string): LabelValues<HttpLabels> {
-  return { trace_id: traceId } as unknown as LabelValues<HttpLabels>;
-}
