@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import {
   type Attributes,
   type Context,
@@ -121,33 +122,38 @@ class HandedIds implements IdGenerator {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/**
+ * Random bytes drawn 4 KiB at a time (one randomFillSync per 170 trace ids) and handed out as
+ * flat hex strings: the sampler reads every character of a trace id, and a string built by
+ * concatenating parts would be flattened there first (measured: the slower of the two).
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let used = POOL_BYTES;
 
-/** 32 random bits as 8 lowercase hex digits (Math.random, as the SDK's own id generator uses). */
-function randomHex32(): string {
-  const n = (Math.random() * 0x100000000) >>> 0;
-  return HEX[n >>> 24]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
+function randomHex(bytes: number): string {
+  if (used + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const hex = pool.toString('hex', used, used + bytes);
+  used += bytes;
+  return hex;
 }
 
-const ZERO_32 = '00000000';
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
-/** A W3C trace id: 32 lowercase hex digits, not all zero. */
+/** A W3C trace id: 32 lowercase hex digits, not all zero (the invalid id, replaced as the SDK does). */
 export function newTraceId(): string {
-  const a = randomHex32();
-  const b = randomHex32();
-  const c = randomHex32();
-  const d = randomHex32();
-  // All-zero is the invalid id; one chance in 2^128, replaced as the SDK does.
-  return a === ZERO_32 && b === ZERO_32 && c === ZERO_32 && d === ZERO_32
-    ? `${ZERO_32.repeat(3)}00000001`
-    : a + b + c + d;
+  const id = randomHex(16);
+  return id === ZERO_TRACE_ID ? `${'0'.repeat(31)}1` : id;
 }
 
 /** A W3C span id: 16 lowercase hex digits, not all zero. */
 export function newSpanId(): string {
-  const a = randomHex32();
-  const b = randomHex32();
-  return a === ZERO_32 && b === ZERO_32 ? '0000000000000001' : a + b;
+  const id = randomHex(8);
+  return id === ZERO_SPAN_ID ? `${'0'.repeat(15)}1` : id;
 }
 
 /**
