@@ -74,7 +74,8 @@ async function traceOf(
 }
 
 beforeAll(async () => {
-  process.env['OTEL_TRACES_SAMPLER'] = 'always_on';
+  // Every request without a caller is sampled; a caller's traceparent decides for its request.
+  process.env['OTEL_TRACES_SAMPLER'] = 'parentbased_always_on';
   tracing = startTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   // Slow bus heartbeats: a gap (a stalled event loop on a loaded machine) would clear L1 between the two reads below.
   svc = await startTestService({
@@ -221,6 +222,32 @@ describe('request traces', () => {
     });
     expect(server.spanContext().traceId).toBe(traceId);
     expect(parentId(server)).toBe(callerSpan);
+  });
+});
+
+describe('a request the sampler drops', () => {
+  it('a caller’s unsampled traceparent: no span, no exemplar, and the log line carries the caller’s trace id', async () => {
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
+    const callerSpan = '00f067aa0ba902b8';
+    exporter.reset();
+    const res = await fetch(`${svc.url}/api/products/44`, {
+      headers: { traceparent: `00-${traceId}-${callerSpan}-00` },
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    await waitFor(() => logLines.some((l) => l.includes(traceId)), 2_000, 'the request log line');
+    const line = JSON.parse(logLines.find((l) => l.includes(traceId))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ msg: 'request', route: '/api/products/:id', status: 200, trace_id: traceId });
+    expect(line['span_id']).toMatch(/^[0-9a-f]{16}$/);
+    expect(line['span_id']).not.toBe(callerSpan);
+    // The span would have ended before the log line was written: none was made.
+    expect(exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId)).toEqual([]);
+    const exposition = parseExposition(
+      await (
+        await fetch(`${svc.url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })
+      ).text(),
+    );
+    expect(exposition.samples.filter((s) => s.exemplar?.labels['trace_id'] === traceId)).toEqual([]);
   });
 });
 

@@ -7,6 +7,8 @@ interface HistogramEntry {
   bucketValues: Record<string, number>;
   sum: number;
   count: number;
+  /** Present when the histogram keeps exemplars: the latest per bucket bound ('-1' past the last). */
+  bucketExemplars?: Record<string, { labelSet: Record<string, string>; value: number; timestamp: number }>;
 }
 
 interface HistogramInternals {
@@ -17,6 +19,8 @@ interface HistogramInternals {
 
 export interface HistogramChild {
   observe(seconds: number): void;
+  /** observe(), and the observation as its bucket's exemplar (histograms with enableExemplars). */
+  observeWithExemplar(seconds: number, traceId: string): void;
 }
 
 /**
@@ -35,17 +39,27 @@ export function histogramChild<L extends string>(histogram: Histogram<L>, labels
   if (!entry) throw new Error('prom-client histogram internals changed: entry not found after zero()');
   const bounds = internals.upperBounds;
   const keys = bounds.map(String);
+  const observe = (seconds: number): string => {
+    entry.sum += seconds;
+    entry.count += 1;
+    for (let i = 0; i < bounds.length; i++) {
+      if (seconds <= bounds[i]!) {
+        entry.bucketValues[keys[i]!]! += 1;
+        return keys[i]!;
+      }
+    }
+    return '-1';
+  };
   return {
     observe(seconds: number): void {
+      if (seconds >= 0) observe(seconds);
+    },
+    // What prom-client's updateExemplar does, without hashing the label set again.
+    observeWithExemplar(seconds: number, traceId: string): void {
       if (!(seconds >= 0)) return;
-      entry.sum += seconds;
-      entry.count += 1;
-      for (let i = 0; i < bounds.length; i++) {
-        if (seconds <= bounds[i]!) {
-          entry.bucketValues[keys[i]!]! += 1;
-          return;
-        }
-      }
+      const bound = observe(seconds);
+      if (entry.bucketExemplars)
+        entry.bucketExemplars[bound] = { labelSet: { trace_id: traceId }, value: seconds, timestamp: Date.now() / 1e3 };
     },
   };
 }
@@ -63,8 +77,7 @@ export function sampledTraceId(): string | undefined {
 
 /**
  * A histogram child that attaches a `trace_id` exemplar when the observation happens inside a
- * sampled trace (prom-client's slow, label-hashing observe), and takes the fast path otherwise.
- * The histogram must be created with `enableExemplars: true`.
+ * sampled trace. The histogram must be created with `enableExemplars: true`.
  */
 export function exemplarHistogramChild(histogram: Histogram<string>, labels: Record<string, string>): HistogramChild {
   const child = histogramChild(histogram, labels);
@@ -72,7 +85,8 @@ export function exemplarHistogramChild(histogram: Histogram<string>, labels: Rec
     observe(seconds: number): void {
       const traceId = sampledTraceId();
       if (traceId === undefined) child.observe(seconds);
-      else histogram.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } });
+      else child.observeWithExemplar(seconds, traceId);
     },
+    observeWithExemplar: child.observeWithExemplar,
   };
 }

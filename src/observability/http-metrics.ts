@@ -1,4 +1,4 @@
-import { Histogram, type LabelValues } from 'prom-client';
+import { Histogram } from 'prom-client';
 import { type HistogramChild, histogramChild } from './histogram-child.ts';
 import { HTTP_METHODS, httpMethodLabel, statusLabel } from './labels.ts';
 import type { MetricsStore } from './metrics-registry.ts';
@@ -47,22 +47,10 @@ export class HttpMetrics {
       });
       byStatus.set(key, child);
     }
-    if (traceId !== undefined) {
-      // The slow path (label hashing) only for sampled requests: it is the one that keeps an exemplar.
-      this.histogram.observe({
-        labels: { method: httpMethodLabel(method), route, status_code: statusLabel(status) },
-        value: seconds,
-        exemplarLabels: exemplar(traceId),
-      });
-      return;
-    }
-    child.observe(seconds);
+    // A sampled request's trace id becomes its bucket's exemplar (the child writes it in place).
+    if (traceId !== undefined) child.observeWithExemplar(seconds, traceId);
+    else child.observe(seconds);
   }
 }
 
 type HttpLabels = 'method' | 'route' | 'status_code';
-
-// prom-client types exemplar labels as the metric's own label names; trace_id is not one of them.
-function exemplar(traceId: string): LabelValues<HttpLabels> {
-  return { trace_id: traceId } as unknown as LabelValues<HttpLabels>;
-}

@@ -12,6 +12,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from '../cache/redis-scripts.ts';
+import { installRequestSampling, RequestSampling, samplerFromEnv } from './request-sampling.ts';
 
 export interface TracingHandle {
   shutdown(): Promise<void>;
@@ -49,14 +50,25 @@ export function startTracing(
   });
   // PostgreSQL statement spans (db.system.name=postgresql, db.query.text with parameters as placeholders only).
   const pg = new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false });
+  // The sampler is built here rather than by the SDK so that the request tracer can ask it before
+  // making a span (request-sampling.ts): a request it drops then costs no span at all.
+  const sampling = new RequestSampling(samplerFromEnv(env));
   const sdk = new NodeSDK({
     instrumentations: [ioredis, pg],
+    sampler: sampling.sampler,
+    idGenerator: sampling.idGenerator,
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
   });
   sdk.start();
+  installRequestSampling(sampling);
   patchIoredis(ioredis);
   patchPg(pg);
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: () => {
+      installRequestSampling(undefined);
+      return sdk.shutdown();
+    },
+  };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { HttpBindings } from '@hono/node-server';
-import { TraceFlags } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { HttpMetrics } from '../../observability/http-metrics.ts';
 import type { AccessLog } from '../../observability/logger.ts';
@@ -39,12 +38,11 @@ export function observeRequests(
     let spanId: string | undefined;
     let sampled = false;
     if (traced !== undefined) {
-      const sc = traced.span.spanContext();
-      traceId = sc.traceId;
-      spanId = sc.spanId;
+      traceId = traced.traceId;
+      spanId = traced.spanId;
       // Exemplars only for sampled requests: an exemplar must lead to a trace that was kept.
-      sampled = (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-      tracer!.end(traced.span, method, route, status);
+      sampled = traced.sampled;
+      tracer!.end(traced, method, route, status);
     }
     metrics?.observe(method, route, status, seconds, sampled ? traceId : undefined);
     if (accessLog.enabled)
