@@ -15,7 +15,6 @@ export interface L2Options {
   versionTtlMs: number;
 }
 
-/** A value and its version counter read together (the batch read; the single read takes them apart). */
 export interface L2Read {
   raw: string | null;
   /** The key's version counter as read with the value ('' when the key was never invalidated). */
@@ -89,14 +88,9 @@ export class L2RedisTier implements CallOutcome {
     this.circuitListeners.push(listener);
   }
 
-  /** The value alone: a hit needs nothing else, so the version is read only when a write may follow. */
-  async read(full: string): Promise<string | null> {
-    return this.call('get', () => this.client.get(this.keys.value(full)));
-  }
-
-  /** The key's version counter ('' when the key was never invalidated), read before a load that may write back. */
-  async readVersion(full: string): Promise<string> {
-    return (await this.call('get', () => this.client.get(this.keys.version(full)))) ?? '';
+  async read(full: string): Promise<L2Read> {
+    const values = await this.call('get', () => this.client.mget(this.keys.value(full), this.keys.version(full)));
+    return { raw: values[0] ?? null, version: values[1] ?? '' };
   }
 
   /**

@@ -156,8 +156,6 @@ export class ReadPath {
           }
           if (!fallback || found.entry.staleUntil > fallback.entry.staleUntil) fallback = stale;
         }
-        // Left unread only when the entry was fresh: the load that follows needs it for its write.
-        version ??= await stack.readVersion(key);
         stack.observer.request(prefix, 'l2', 'miss');
         l2State = 'miss';
       } catch (error) {
