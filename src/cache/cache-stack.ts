@@ -72,12 +72,6 @@ export class CacheStack {
     return states;
   }
 
-  /** Whether every one of these tags' versions is known (then syncTags has nothing to do: no await needed). */
-  tagsSynced(states: readonly TagState[]): boolean {
-    for (let i = 0; i < states.length; i++) if (!states[i]!.synced) return false;
-    return true;
-  }
-
   /** Reads from Redis the versions of tags this instance has not seen yet, before trusting L2 entries that carry them. */
   async syncTags(states: readonly TagState[]): Promise<void> {
     const unsynced = this.tags.unsynced(states);
