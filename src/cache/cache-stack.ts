@@ -22,13 +22,10 @@ export interface CacheStackOptions {
   maxTags: number;
 }
 
-/**
- * What an L2 read found: an entry that may be served (fresh or within grace) and, unless that
- * entry was fresh, the key's version (read after the value, before any load that may write back).
- */
+/** What an L2 read found: an entry that may be served (fresh or within grace) and the key's version. */
 export interface L2Found<T> {
   entry: CacheEntry<T> | undefined;
-  version: string | undefined;
+  version: string;
 }
 
 /**
@@ -78,12 +75,6 @@ export class CacheStack {
     return states;
   }
 
-  /** Whether every one of these tags' versions is known (then syncTags has nothing to do: no await needed). */
-  tagsSynced(states: readonly TagState[]): boolean {
-    for (let i = 0; i < states.length; i++) if (!states[i]!.synced) return false;
-    return true;
-  }
-
   /** Reads from Redis the versions of tags this instance has not seen yet, before trusting L2 entries that carry them. */
   async syncTags(states: readonly TagState[]): Promise<void> {
     const unsynced = this.tags.unsynced(states);
@@ -111,24 +102,11 @@ export class CacheStack {
     return entry;
   }
 
-  /**
-   * The version guards the conditional write after a load; a fresh entry is a hit and nothing is
-   * written, so only a miss pays a second read for it. Reading it after the value is as safe as
-   * reading both at once: it is still read before the load starts, so an invalidation before it
-   * precedes the load, and one after it moves the version and rejects the write.
-   */
   async readL2<T>(key: CacheKey): Promise<L2Found<T>> {
     const t0 = performance.now();
-    const l2 = this.l2!;
-    const entry = this.usableFromL2<T>(key.full, await l2.read(key.full));
-    const version = entry !== undefined && this.now() < entry.freshUntil ? undefined : await l2.readVersion(key.full);
+    const read = await this.l2!.read(key.full);
     this.observer.operation(key.prefix, 'l2', 'get', (performance.now() - t0) / 1e3);
-    return { entry, version };
-  }
-
-  /** The key's version alone, for a caller that found a fresh entry and loads all the same (an eager refresh). */
-  readVersion(key: CacheKey): Promise<string> {
-    return this.l2!.readVersion(key.full);
+    return { entry: this.usableFromL2<T>(key.full, read.raw), version: read.version };
   }
 
   makeEntry<T>(

@@ -5,7 +5,7 @@ import { CircuitBreaker } from './circuit-breaker.ts';
 import { classifyRedisError, L2Error, L2UnavailableError } from './errors.ts';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from './redis-scripts.ts';
 import type { CacheObserver, CircuitState } from './types.ts';
-import { type CallOutcome, DeadlineSweep, withTimeout } from './with-timeout.ts';
+import { withTimeout } from './with-timeout.ts';
 
 export interface L2Options {
   timeoutMs: number;
@@ -15,7 +15,6 @@ export interface L2Options {
   versionTtlMs: number;
 }
 
-/** A value and its version counter read together (the batch read; the single read takes them apart). */
 export interface L2Read {
   raw: string | null;
   /** The key's version counter as read with the value ('' when the key was never invalidated). */
@@ -32,7 +31,7 @@ interface ScriptCommands {
  * The Redis Cluster tier. Every call has a timeout, goes through the circuit breaker and is
  * classified when it fails; callers get a typed error and decide (they fall back to SQLite).
  */
-export class L2RedisTier implements CallOutcome {
+export class L2RedisTier {
   readonly keys: RedisKeyspace;
   private readonly breaker: CircuitBreaker;
   private readonly scripts: ScriptCommands;
@@ -40,8 +39,6 @@ export class L2RedisTier implements CallOutcome {
   private readonly circuitListeners: ((state: CircuitState, previous: CircuitState) => void)[] = [];
   private previousCircuit: CircuitState = 'closed';
   private prober: NodeJS.Timeout | undefined;
-  /** Every call's timeout, without a timer per call. */
-  private readonly deadlines: DeadlineSweep;
   /** When publishing through a node last failed, so the next message tries the others first. */
   private readonly publishFailures = new Map<string, number>();
 
@@ -52,7 +49,6 @@ export class L2RedisTier implements CallOutcome {
     private readonly observer: CacheObserver,
   ) {
     this.keys = new RedisKeyspace(namespace);
-    this.deadlines = new DeadlineSweep(options.timeoutMs);
     this.breaker = new CircuitBreaker({
       failureThreshold: options.breakerFailureThreshold,
       openMs: options.breakerOpenMs,
@@ -89,14 +85,9 @@ export class L2RedisTier implements CallOutcome {
     this.circuitListeners.push(listener);
   }
 
-  /** The value alone: a hit needs nothing else, so the version is read only when a write may follow. */
-  async read(full: string): Promise<string | null> {
-    return this.call('get', () => this.client.get(this.keys.value(full)));
-  }
-
-  /** The key's version counter ('' when the key was never invalidated), read before a load that may write back. */
-  async readVersion(full: string): Promise<string> {
-    return (await this.call('get', () => this.client.get(this.keys.version(full)))) ?? '';
+  async read(full: string): Promise<L2Read> {
+    const values = await this.call('get', () => this.client.mget(this.keys.value(full), this.keys.version(full)));
+    return { raw: values[0] ?? null, version: values[1] ?? '' };
   }
 
   /**
@@ -233,31 +224,20 @@ export class L2RedisTier implements CallOutcome {
     this.prober = undefined;
   }
 
-  /** Through the breaker, within the timeout (the deadline sweep), the outcome counted by succeeded/failed. */
-  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.breaker.allow()) return Promise.reject(new L2UnavailableError(operation));
-    let started: Promise<T>;
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.breaker.allow()) throw new L2UnavailableError(operation);
     try {
-      started = fn();
+      const result = await withTimeout(fn(), this.options.timeoutMs);
+      this.breaker.success();
+      return result;
     } catch (error) {
-      return Promise.reject(this.failed(operation, error));
+      const kind = classifyRedisError(error);
+      // Before failure(): a listener told that this failure opened the circuit can say why.
+      this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
+      this.breaker.failure();
+      this.observer.l2Error(operation, kind);
+      throw new L2Error(operation, kind, error);
     }
-    return this.deadlines.race(started, this, operation);
-  }
-
-  /** @internal CallOutcome: a call answered in time. */
-  succeeded(): void {
-    this.breaker.success();
-  }
-
-  /** @internal CallOutcome: a call failed or timed out; counted, remembered, and typed for the caller. */
-  failed(operation: string, error: unknown): L2Error {
-    const kind = classifyRedisError(error);
-    // Before failure(): a listener told that this failure opened the circuit can say why.
-    this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
-    this.breaker.failure();
-    this.observer.l2Error(operation, kind);
-    return new L2Error(operation, kind, error);
   }
 
   private circuitChanged(state: CircuitState): void {

@@ -67,9 +67,7 @@ export class ReadPath {
       return Promise.reject(error);
     }
     const ctx: ReadContext<T> = { key, loader, tagStates, fallback, startSeq: this.stack.recent.now(), mustLoad };
-    const trace = this.stack.observer.startLookup(key.prefix, key.full);
-    const work = trace ? this.traced(ctx, trace) : this.fromL2OrLoad(ctx, undefined);
-    const promise = work.finally(() => this.inflight.release(key.full, promise));
+    const promise = this.traced(ctx).finally(() => this.inflight.release(key.full, promise));
     ctx.self = promise;
     if (this.inflight.size < MAX_INFLIGHT) this.inflight.set(key.full, promise, tagStates);
     return promise;
@@ -115,15 +113,15 @@ export class ReadPath {
     this.inflight.set(key.full, promise, tagStates);
   }
 
-  /** A sampled lookup's span around the read (an unsampled one skips this frame altogether). */
-  private async traced<T>(ctx: ReadContext<T>, trace: LookupTrace): Promise<Lookup<T>> {
+  private async traced<T>(ctx: ReadContext<T>): Promise<Lookup<T>> {
+    const trace = this.stack.observer.startLookup(ctx.key.prefix, ctx.key.full);
     try {
-      return await trace.within(() => this.fromL2OrLoad(ctx, trace));
+      return trace ? await trace.within(() => this.fromL2OrLoad(ctx, trace)) : await this.fromL2OrLoad(ctx, undefined);
     } catch (error) {
-      trace.fail(error);
+      trace?.fail(error);
       throw error;
     } finally {
-      trace.end();
+      trace?.end();
     }
   }
 
@@ -136,7 +134,7 @@ export class ReadPath {
     let fallback = ctx.fallback;
     if (stack.l2?.available) {
       try {
-        if (!stack.tagsSynced(ctx.tagStates)) await stack.syncTags(ctx.tagStates);
+        await stack.syncTags(ctx.tagStates);
         const found = await stack.readL2<T>(key);
         version = found.version;
         if (found.entry) {
@@ -158,8 +156,6 @@ export class ReadPath {
           }
           if (!fallback || found.entry.staleUntil > fallback.entry.staleUntil) fallback = stale;
         }
-        // Left unread only when the entry was fresh: the load that follows needs it for its write.
-        version ??= await stack.readVersion(key);
         stack.observer.request(prefix, 'l2', 'miss');
         l2State = 'miss';
       } catch (error) {
