@@ -6,6 +6,7 @@ import {
 } from '../src/observability/promql/cache-admission-queries.ts';
 import { invalidationLag } from '../src/observability/promql/cache-l2-queries.ts';
 import {
+  cacheLastResortServed,
   cacheLoaderTimeouts,
   cacheLockTakeovers,
   cacheLockWaitLatency,
@@ -31,10 +32,10 @@ export function cacheSemanticsRows(): RowSpec[] {
         {
           title: 'Stale answers by prefix',
           description:
-            'Answers served past their fresh time per second (stale-while-revalidate, fail-safe after a loader error, soft loader timeouts). Each one starts or joins a background refresh.',
+            'Answers served past their fresh time per second (stale-while-revalidate, fail-safe after a loader error, soft loader timeouts). Each one starts or joins a background refresh. "last resort" lines: reads whose L2 read and load both failed, answered by asking L2 again (l2_retry) or by an entry a bus gap dropped from L1 (gap_kept); any of them means the database and Redis were in trouble together.',
           unit: 'reqps',
           w: 8,
-          targets: [from(cacheStaleServed)],
+          targets: [from(cacheStaleServed), from(cacheLastResortServed)],
         },
         {
           title: 'Age of stale answers p50/p99',

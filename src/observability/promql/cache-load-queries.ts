@@ -58,6 +58,13 @@ export const cacheStaleServed = defineQuery(
   (s) => `sum by (prefix) (${s.rate(s.prefixed('cache_stale_served_age_seconds_count'))})`,
 );
 
+/** Reads answered by the last resort (L2 asked again, or an entry a bus gap dropped) when the load failed. */
+export const cacheLastResortServed = defineQuery(
+  'Last-resort answers',
+  '{{prefix}} last resort {{source}}',
+  (s) => `sum by (prefix, source) (${s.rate(s.prefixed('cache_last_resort_served_total'))})`,
+);
+
 export const cacheStaleServedAge = quantileQueries(
   'Age of stale answers',
   'cache_stale_served_age_seconds',
