@@ -45,14 +45,18 @@ export interface HttpOutcome {
   bareRps: number;
 }
 
-/** Answers 200 to every OTLP export, so tracing runs its whole export path and nothing else. */
+/**
+ * Answers 200 to every OTLP export, so tracing runs its whole export path and nothing else. The
+ * answer is an empty ExportTraceServiceResponse (zero protobuf bytes): a JSON `{}` to the
+ * protobuf exporter made every export fail to decode its response and build an Error.
+ */
 function startOtlpSink(): Promise<{ server: Server; url: string; requests: () => number }> {
   let n = 0;
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       n++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
   return new Promise((resolve) =>
