@@ -45,6 +45,9 @@ export interface HttpOutcome {
   bareRps: number;
 }
 
+/** Headers Node's HTTP server writes itself (or per connection): not copied into the second reference. */
+const HOP_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+
 /**
  * Answers 200 to every OTLP export, so tracing runs its whole export path and nothing else. The
  * answer is an empty ExportTraceServiceResponse (zero protobuf bytes): a JSON `{}` to the
@@ -81,10 +84,21 @@ export async function runHttpCases(opts: {
     servers.push(main);
     const product = '/api/products/42';
     const body = await (await fetch(main.url + product)).text();
+    const hit = await fetch(main.url + product);
+    await hit.arrayBuffer();
     const bodyFile = join(opts.dir, 'product-42.json');
     writeFileSync(bodyFile, body);
-    const [bare, warn, inApp, traced, l2Only] = await Promise.all([
+    // The L1 hit's own headers, for a bare app that sends them too: what the headers alone cost.
+    const l1Headers: Record<string, string> = {};
+    for (const [name, value] of hit.headers) if (!HOP_HEADERS.has(name)) l1Headers[name] = value;
+    const headersFile = join(opts.dir, 'product-42-headers.json');
+    writeFileSync(headersFile, JSON.stringify(l1Headers));
+    const [bare, bareHeaders, warn, inApp, traced, l2Only] = await Promise.all([
       startScript('standalone bare Hono', 'bare-server', { BENCH_BARE_BODY_FILE: bodyFile }),
+      startScript('standalone bare Hono, L1 headers', 'bare-server', {
+        BENCH_BARE_BODY_FILE: bodyFile,
+        BENCH_BARE_HEADERS_FILE: headersFile,
+      }),
       startService('npm start, LOG_LEVEL=warn', { ...redisEnv, CACHE_NAMESPACE: 'bwarn', LOG_LEVEL: 'warn' }),
       startScript('in-app routes', 'server', { ...redisEnv, CACHE_NAMESPACE: 'binapp' }),
       startService('npm start, tracing', {
@@ -96,7 +110,7 @@ export async function runHttpCases(opts: {
       }),
       startService('npm start, L1 off', { ...redisEnv, CACHE_NAMESPACE: 'bl2', CACHE_L1_ENABLED: 'false' }),
     ]);
-    servers.push(bare, warn, inApp, traced, l2Only);
+    servers.push(bare, bareHeaders, warn, inApp, traced, l2Only);
 
     const catalogue = '/api/products?limit=24&category=roses&sort=price_asc';
     const search = '/api/products?q=rose&limit=24';
@@ -110,6 +124,7 @@ export async function runHttpCases(opts: {
     });
     const paired: Case[] = [
       c('standalone bare Hono app (reference)', bare, product),
+      c("standalone bare Hono app sending the L1 hit's headers (second reference)", bareHeaders, product),
       c('product, L1 hit, npm start defaults (LOG_LEVEL=info, metrics on)', main, product),
       c('product, L1 hit, LOG_LEVEL=warn', warn, product),
       c('in-app bare route (same bytes, whole middleware stack, LOG_LEVEL=info)', inApp, '/bench/bare'),
@@ -162,7 +177,7 @@ export async function runHttpCases(opts: {
       x.cpuUs.length === ref.cpuUs.length
         ? median(x.cpuUs.map((u, i) => ref.cpuUs[i]! / u))
         : median(ref.cpuUs) / median(x.cpuUs);
-    const [ref, l1, l1Warn, inAppBare, l1Traced, l2] = paired as [Case, Case, Case, Case, Case, Case];
+    const [ref, refHeaders, l1, l1Warn, inAppBare, l1Traced, l2] = paired as [Case, Case, Case, Case, Case, Case, Case];
     const [, catL1, catUnc, searchL1, searchUnc, popL1, popUnc] = once as [Case, Case, Case, Case, Case, Case, Case];
     const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
     const tracingCost = 1 - ratio(l1Traced, l1);
@@ -184,6 +199,10 @@ export async function runHttpCases(opts: {
       '| Case | Path | req/s | vs standalone bare | server CPU µs/req | bare CPU/req ÷ case CPU/req | p50 ms | p99 ms | runs | non-2xx+errors | |',
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       row(ref),
+      row(
+        refHeaders,
+        `headers cost ${pct(1 - ratio(refHeaders, ref))}; the L1 hit is ${pct(ratio(l1, refHeaders))} of this app`,
+      ),
       row(l1),
       row(l1Warn, `access log cost ${pct(1 - ratio(l1, l1Warn))} (info vs warn)`),
       row(inAppBare, `middleware cost ${pct(1 - ratio(inAppBare, ref))}`),
