@@ -175,7 +175,7 @@ export async function runPeers(opts: { cluster: RedisClusterHandle; quick: boole
     `Each library in its own process, ${rounds} round(s) of ${ms / 1000} s per library and scenario, interleaved, median. L1 hit: one caller awaiting get-or-set of one warm key in a loop. L2 hit: 50 concurrent callers over 1,000 warm keys with the memory layer off, so every get is a Redis read. CPU µs/get is the library's process (user + system, all threads) over the measured window; a run that called its loader for a warm key in that window gives no figure. Cold key, 2 processes: each library in two processes on one namespace with its memory and Redis layers on (as the L1 row), both firing 1,000 concurrent get-or-sets of one cold key at the same moment, with a loader that takes 100 ms; the figure is how many times the loader ran in both together, and how long the slower burst took. Section 4 (stampede) is the same over HTTP for this cache.`,
     '',
     '| Library | Version | Configuration | L1 hit gets/s | L2 hit gets/s | L2 hit p99 ms | L2 hit CPU µs/get | cold key, 2 processes: loads |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ...LIBS.map((lib) => {
       const a = fig(lib, 'l1');
       const b = fig(lib, 'l2');
