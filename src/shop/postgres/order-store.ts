@@ -89,8 +89,10 @@ const MAX_ATTEMPTS = 3;
  * below zero whatever the number of instances (the CHECK (stock >= 0) stands behind it), and
  * the row lock is held only from that UPDATE to COMMIT. Whenever an UPDATE matches nothing,
  * the whole transaction rolls back: 409 when the stock is short, a re-run when a price moved.
- * The Idempotency-Key is the primary key of idempotency_keys: of two requests racing with one
- * key, the second's INSERT fails, it rolls back and answers with the first one's order.
+ * Two requests racing with one Idempotency-Key are serialized by a transaction-scoped advisory
+ * lock on the key, taken first: the second waits for the first to end and answers with its order
+ * (or, when the first was refused, decides for itself). The key is also the primary key of
+ * idempotency_keys, so should that lock ever be bypassed the second's INSERT fails and it replays.
  */
 export class PostgresOrderStore implements OrderStore {
   constructor(private readonly db: PostgresRunner) {}
@@ -124,6 +126,11 @@ async function placeIn(
   idempotencyKey: string | undefined,
 ): Promise<PlacedOrder> {
   if (idempotencyKey !== undefined) {
+    // Claim the key before anything else: a second request with it waits here until the first
+    // commits or rolls back, then replays its order. Checking without the claim let the second
+    // read the stock the first had just taken and answer 409 beside the first one's 201. The
+    // lock is taken before any row lock, so it cannot join a deadlock cycle.
+    await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [idempotencyKey]);
     const earlier = await replay(q, idempotencyKey, requestHash);
     if (earlier) return earlier;
   }
