@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import { RedisKeyspace } from './cache-key.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { classifyRedisError, L2Error, L2UnavailableError } from './errors.ts';
@@ -21,10 +21,19 @@ export interface L2Read {
   version: string;
 }
 
-interface ScriptCommands {
-  fsSetIfVersion(value: string, version: string, expected: string, payload: string, ttlMs: number): Promise<number>;
-  fsInvalidateKey(value: string, version: string, versionTtlMs: number): Promise<number>;
-  fsReleaseLock(lock: string, token: string): Promise<number>;
+// The scripts registered with defineCommand below, typed the way ioredis documents for custom commands.
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    fsSetIfVersion(
+      value: string,
+      version: string,
+      expected: string,
+      payload: string,
+      ttlMs: number,
+    ): Result<number, Context>;
+    fsInvalidateKey(value: string, version: string, versionTtlMs: number): Result<number, Context>;
+    fsReleaseLock(lock: string, token: string): Result<number, Context>;
+  }
 }
 
 /**
@@ -34,7 +43,6 @@ interface ScriptCommands {
 export class L2RedisTier {
   readonly keys: RedisKeyspace;
   private readonly breaker: CircuitBreaker;
-  private readonly scripts: ScriptCommands;
   private lastError: { at: number; message: string } | undefined;
   private readonly circuitListeners: ((state: CircuitState, previous: CircuitState) => void)[] = [];
   private previousCircuit: CircuitState = 'closed';
@@ -57,7 +65,6 @@ export class L2RedisTier {
     client.defineCommand('fsSetIfVersion', { numberOfKeys: 2, lua: SET_IF_VERSION });
     client.defineCommand('fsInvalidateKey', { numberOfKeys: 2, lua: INVALIDATE_KEY });
     client.defineCommand('fsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
-    this.scripts = client as unknown as ScriptCommands;
     observer.circuit('closed');
   }
 
@@ -121,7 +128,7 @@ export class L2RedisTier {
   async writeIfVersion(full: string, payload: string, ttlMs: number, expectedVersion: string): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const written = await this.call('set', () =>
-      this.scripts.fsSetIfVersion(this.keys.value(full), this.keys.version(full), expectedVersion, payload, ttl),
+      this.client.fsSetIfVersion(this.keys.value(full), this.keys.version(full), expectedVersion, payload, ttl),
     );
     return written === 1;
   }
@@ -130,7 +137,7 @@ export class L2RedisTier {
     await this.call('delete', () =>
       Promise.all(
         fulls.map((f) =>
-          this.scripts.fsInvalidateKey(this.keys.value(f), this.keys.version(f), this.options.versionTtlMs),
+          this.client.fsInvalidateKey(this.keys.value(f), this.keys.version(f), this.options.versionTtlMs),
         ),
       ),
     );
@@ -151,7 +158,7 @@ export class L2RedisTier {
   }
 
   async releaseLock(full: string, token: string): Promise<void> {
-    await this.call('lock', () => this.scripts.fsReleaseLock(this.keys.lock(full), token));
+    await this.call('lock', () => this.client.fsReleaseLock(this.keys.lock(full), token));
   }
 
   /**
@@ -194,8 +201,7 @@ export class L2RedisTier {
   slotOwner(full: string): { slot: number; node?: string } {
     const key = this.keys.value(full);
     const slot = calculateSlot(key);
-    const slots = (this.client as unknown as { slots: string[][] }).slots;
-    const owner = slots[slot]?.[0];
+    const owner = this.client.slots[slot]?.[0];
     return owner ? { slot, node: owner } : { slot };
   }
 

@@ -17,6 +17,17 @@ interface HistogramInternals {
   zero(labels: Record<string, string>): void;
 }
 
+function hasInternals(histogram: object): histogram is HistogramInternals {
+  return (
+    'hashMap' in histogram &&
+    typeof histogram.hashMap === 'object' &&
+    'upperBounds' in histogram &&
+    Array.isArray(histogram.upperBounds) &&
+    'zero' in histogram &&
+    typeof histogram.zero === 'function'
+  );
+}
+
 export interface HistogramChild {
   observe(seconds: number): void;
   /** observe(), and the observation as its bucket's exemplar (histograms with enableExemplars). */
@@ -33,7 +44,8 @@ export interface HistogramChild {
  * the metrics tests read the rendered histograms back and fail if that layout changes.
  */
 export function histogramChild<L extends string>(histogram: Histogram<L>, labels: Record<L, string>): HistogramChild {
-  const internals = histogram as unknown as HistogramInternals;
+  if (!hasInternals(histogram)) throw new Error('prom-client histogram internals changed: no hashMap/upperBounds/zero');
+  const internals = histogram;
   internals.zero(labels);
   const entry = Object.values(internals.hashMap).find((e) => e.labels === labels);
   if (!entry) throw new Error('prom-client histogram internals changed: entry not found after zero()');

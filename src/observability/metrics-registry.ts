@@ -11,9 +11,13 @@ export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 export type MetricsStore = Registry<OpenMetricsContentType>;
 
-interface Renderable {
-  type: string;
-  get(): Promise<{ name: string }>;
+/** What the registry renders from: prom-client's MetricObject is, in fact, a metric with get(). */
+type MetricReading = () => Promise<{ name: string }>;
+
+function readingOf(metric: MetricObject): MetricReading | undefined {
+  if (!('get' in metric) || typeof metric.get !== 'function') return undefined;
+  const get = metric.get as MetricReading;
+  return () => get.call(metric);
 }
 
 /**
@@ -61,16 +65,21 @@ class PrometheusTextView extends Registry<PrometheusContentType> {
   // Rendering OpenMetrics strips `_total` from counter names in place; the classic format needs it back.
   override getMetricsAsArray(): MetricObject[] {
     return this.source.getMetricsAsArray().map((metric) => {
-      const renderable = metric as unknown as Renderable;
-      if (renderable.type !== 'counter') return metric;
-      const view: Renderable = {
-        type: 'counter',
+      // prom-client types `type` as a numeric enum; at run time it is the string Prometheus prints.
+      const read = String(metric.type) === 'counter' ? readingOf(metric) : undefined;
+      if (read === undefined) return metric;
+      const view: MetricObject & { get: MetricReading } = {
+        name: metric.name,
+        help: metric.help,
+        type: metric.type,
+        aggregator: metric.aggregator,
+        collect: metric.collect,
         get: async () => {
-          const data = await renderable.get();
+          const data = await read();
           return { ...data, name: `${data.name.replace(/_total$/, '')}_total` };
         },
       };
-      return view as unknown as MetricObject;
+      return view;
     });
   }
 }
