@@ -75,12 +75,20 @@ export class CacheStack {
     return states;
   }
 
-  /** Reads from Redis the versions of tags this instance has not seen yet, before trusting L2 entries that carry them. */
-  async syncTags(states: readonly TagState[]): Promise<void> {
+  /**
+   * Reads from Redis the versions of tags this instance has not seen yet, before trusting L2
+   * entries that carry them. Nothing (not a resolved promise) when every tag is known, as on
+   * nearly every read: the caller then has nothing to await.
+   */
+  syncTags(states: readonly TagState[]): Promise<void> | undefined {
     const unsynced = this.tags.unsynced(states);
-    if (unsynced.length === 0 || !this.l2) return;
+    if (unsynced.length === 0 || !this.l2) return undefined;
+    return this.readTagVersions(this.l2, unsynced);
+  }
+
+  private async readTagVersions(l2: L2RedisTier, unsynced: readonly TagState[]): Promise<void> {
     const unique = [...new Set(unsynced)];
-    const versions = await this.l2.readTags(unique.map((s) => s.name));
+    const versions = await l2.readTags(unique.map((s) => s.name));
     unique.forEach((state, i) => {
       const v = versions[i] ?? 0;
       if (v > state.version) state.version = v;

@@ -2,8 +2,9 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { RedisKeyspace } from './cache-key.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { classifyRedisError, L2Error, L2UnavailableError } from './errors.ts';
+import { classifyRedisError, L2Error, L2UnavailableError, TimeoutError } from './errors.ts';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from './redis-scripts.ts';
+import { isClusterRedirect, SlotOwners } from './slot-owners.ts';
 import type { CacheObserver, CircuitState } from './types.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -42,6 +43,7 @@ declare module 'ioredis' {
  */
 export class L2RedisTier {
   readonly keys: RedisKeyspace;
+  private readonly owners: SlotOwners;
   private readonly breaker: CircuitBreaker;
   private lastError: { at: number; message: string } | undefined;
   private readonly circuitListeners: ((state: CircuitState, previous: CircuitState) => void)[] = [];
@@ -57,6 +59,7 @@ export class L2RedisTier {
     private readonly observer: CacheObserver,
   ) {
     this.keys = new RedisKeyspace(namespace);
+    this.owners = new SlotOwners(client);
     this.breaker = new CircuitBreaker({
       failureThreshold: options.breakerFailureThreshold,
       openMs: options.breakerOpenMs,
@@ -92,9 +95,17 @@ export class L2RedisTier {
     this.circuitListeners.push(listener);
   }
 
-  async read(full: string): Promise<L2Read> {
-    const values = await this.call('get', () => this.client.mget(this.keys.value(full), this.keys.version(full)));
-    return { raw: values[0] ?? null, version: values[1] ?? '' };
+  read(full: string): Promise<L2Read> {
+    return this.shaped('get', () => this.mgetOne(this.keys.value(full), this.keys.version(full)), toL2Read);
+  }
+
+  /** A value and its version (one slot) from the slot owner's connection; the cluster's way when that is not plain. */
+  private mgetOne(value: string, version: string): Promise<(string | null)[]> {
+    const owner = this.owners.ownerOf(value);
+    if (owner === undefined) return this.client.mget(value, version);
+    return owner
+      .mget(value, version)
+      .catch((error: unknown) => (isClusterRedirect(error) ? this.client.mget(value, version) : Promise.reject(error)));
   }
 
   /**
@@ -230,20 +241,56 @@ export class L2RedisTier {
     this.prober = undefined;
   }
 
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.breaker.allow()) throw new L2UnavailableError(operation);
+  /**
+   * One Redis call through the breaker, within the timeout (ioredis's commandTimeout does not
+   * cover a command waiting for a redirect or a reconnect), its failure classified and counted.
+   * One promise per call and no async frame: on an L2 hit this is most of what the tier adds to
+   * ioredis. `shaped` turns the reply into the caller's result where it settles. A reply that
+   * comes after the timeout is ignored: it neither closes the breaker nor reaches the caller.
+   */
+  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.shaped(operation, fn, asIs);
+  }
+
+  private shaped<T, R>(operation: string, fn: () => Promise<T>, shape: (reply: T) => R): Promise<R> {
+    if (!this.breaker.allow()) return Promise.reject(new L2UnavailableError(operation));
+    let started: Promise<T>;
     try {
-      const result = await withTimeout(fn(), this.options.timeoutMs);
-      this.breaker.success();
-      return result;
+      started = fn();
     } catch (error) {
-      const kind = classifyRedisError(error);
-      // Before failure(): a listener told that this failure opened the circuit can say why.
-      this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
-      this.breaker.failure();
-      this.observer.l2Error(operation, kind);
-      throw new L2Error(operation, kind, error);
+      return Promise.reject(this.failed(operation, error));
     }
+    return new Promise<R>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(this.failed(operation, new TimeoutError(this.options.timeoutMs)));
+      }, this.options.timeoutMs);
+      started.then(
+        (reply) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.breaker.success();
+          resolve(shape(reply));
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(this.failed(operation, error));
+        },
+      );
+    });
+  }
+
+  private failed(operation: string, error: unknown): L2Error {
+    const kind = classifyRedisError(error);
+    // Before failure(): a listener told that this failure opened the circuit can say why.
+    this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
+    this.breaker.failure();
+    this.observer.l2Error(operation, kind);
+    return new L2Error(operation, kind, error);
   }
 
   private circuitChanged(state: CircuitState): void {
@@ -252,6 +299,14 @@ export class L2RedisTier {
     this.observer.circuit(state);
     for (const listener of this.circuitListeners) listener(state, previous);
   }
+}
+
+function asIs<T>(reply: T): T {
+  return reply;
+}
+
+function toL2Read(values: (string | null)[]): L2Read {
+  return { raw: values[0] ?? null, version: values[1] ?? '' };
 }
 
 function nodeName(node: Redis): string {

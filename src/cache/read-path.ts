@@ -67,7 +67,9 @@ export class ReadPath {
       return Promise.reject(error);
     }
     const ctx: ReadContext<T> = { key, loader, tagStates, fallback, startSeq: this.stack.recent.now(), mustLoad };
-    const promise = this.traced(ctx).finally(() => this.inflight.release(key.full, promise));
+    const trace = this.stack.observer.startLookup(key.prefix, key.full);
+    const work = trace ? this.traced(ctx, trace) : this.fromL2OrLoad(ctx, undefined);
+    const promise = work.finally(() => this.inflight.release(key.full, promise));
     ctx.self = promise;
     if (this.inflight.size < MAX_INFLIGHT) this.inflight.set(key.full, promise, tagStates);
     return promise;
@@ -113,15 +115,15 @@ export class ReadPath {
     this.inflight.set(key.full, promise, tagStates);
   }
 
-  private async traced<T>(ctx: ReadContext<T>): Promise<Lookup<T>> {
-    const trace = this.stack.observer.startLookup(ctx.key.prefix, ctx.key.full);
+  /** A traced lookup runs inside its span; an untraced one is fromL2OrLoad alone, with no frame around it. */
+  private async traced<T>(ctx: ReadContext<T>, trace: LookupTrace): Promise<Lookup<T>> {
     try {
-      return trace ? await trace.within(() => this.fromL2OrLoad(ctx, trace)) : await this.fromL2OrLoad(ctx, undefined);
+      return await trace.within(() => this.fromL2OrLoad(ctx, trace));
     } catch (error) {
-      trace?.fail(error);
+      trace.fail(error);
       throw error;
     } finally {
-      trace?.end();
+      trace.end();
     }
   }
 
@@ -134,7 +136,8 @@ export class ReadPath {
     let fallback = ctx.fallback;
     if (stack.l2?.available) {
       try {
-        await stack.syncTags(ctx.tagStates);
+        const syncing = stack.syncTags(ctx.tagStates);
+        if (syncing) await syncing;
         const found = await stack.readL2<T>(key);
         version = found.version;
         if (found.entry) {
@@ -198,7 +201,8 @@ export class ReadPath {
     const semantics = stack.observer.semantics;
     if (stack.l2?.available) {
       try {
-        await stack.syncTags(ctx.tagStates);
+        const syncing = stack.syncTags(ctx.tagStates);
+        if (syncing) await syncing;
         const found = await stack.readL2<T>(key);
         const now = stack.now();
         if (!found.entry) {

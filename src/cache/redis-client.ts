@@ -42,6 +42,9 @@ export function createRedisCluster(options: RedisClientOptions): Cluster {
       ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) }
       : {}),
     redisOptions: {
+      // The node connections' own auto-pipelining: reads sent straight to a slot's owner
+      // (slot-owners.ts) are batched per tick as the cluster's commands are.
+      enableAutoPipelining: true,
       ...(options.username ? { username: options.username } : {}),
       ...(options.password ? { password: options.password } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
