@@ -8,7 +8,7 @@ import { RecentInvalidations } from '../src/cache/recent-invalidations.ts';
 import { stampsAreCurrent, TagVersions, TooManyTagsError } from '../src/cache/tag-versions.ts';
 import { cacheStatus } from '../src/http/cache-status.ts';
 import { etagMatches } from '../src/http/cached-response.ts';
-import { toFtsQuery } from '../src/shop/catalog-repository.ts';
+import { toFtsQuery } from '../src/shop/sqlite-product-search.ts';
 
 const registry = new PrefixRegistry([
   { name: 'product', freshMs: 1000, graceMs: 0, jitter: 0, l1: true, staleWhileRevalidate: false },

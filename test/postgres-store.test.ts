@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
 import { EXIT_CODES } from '../src/config/startup-error.ts';
-import { toTsQuery } from '../src/shop/postgres/catalog-store.ts';
+import { toTsQuery } from '../src/shop/postgres/product-search.ts';
 import { SEED_CATEGORIES } from '../src/shop/seed.ts';
 import { databaseStartupFailure, describeDatabase } from '../src/startup/database.ts';
 import { startApiProcess } from './harness/api-process.ts';

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { hashKey } from './admission/frequency-sketch.ts';
+import { MainRegionAdmission } from './admission/main-region-admission.ts';
 import { PrefixBudgets } from './admission/prefix-budgets.ts';
 import { type SaturationMark, TinyLfuAdmission } from './admission/tiny-lfu.ts';
 import type { CacheEntry } from './cache-entry.ts';
@@ -44,8 +45,6 @@ interface L1Entry extends Entry, SaturationMark {
 
 /** About the smallest entry the service stores (a product is ~950 bytes): sizes the frequency sketch. */
 const TYPICAL_ENTRY_BYTES = 1_024;
-/** A candidate that would displace more entries than this is not admitted (bounds the work of one admission). */
-const MAX_VICTIMS_COMPARED = 64;
 
 /**
  * The in-process tier, W-TinyLFU on lru-cache storage. A new key of a TinyLFU prefix enters a
@@ -60,14 +59,13 @@ export class L1MemoryTier {
   private readonly main: LRUCache<string, L1Entry>;
   private readonly window: LRUCache<string, L1Entry> | undefined;
   private readonly frequency: TinyLfuAdmission | undefined;
-  private readonly clock: Clock;
+  /** Where the window's evictees compete for a place in the main region. */
+  private readonly toMain: MainRegionAdmission<L1Entry>;
   private readonly budgets: PrefixBudgets;
   /** By prefix index: whether the prefix goes through the window. */
   private readonly viaWindow: boolean[];
   private readonly entriesPerPrefix: number[];
   private readonly maxEntryBytes: number;
-  private readonly mainMaxBytes: number;
-  private readonly mainMaxEntries: number;
   private readonly windowMaxBytes: number;
   /** lru-cache reports all explicit deletes as 'delete'; this carries the reason for the one in progress. */
   private deleteReason: EvictionReason = 'invalidated';
@@ -78,7 +76,6 @@ export class L1MemoryTier {
     private readonly observer: CacheObserver,
   ) {
     if (!(options.maxEntries > 0) || !(options.maxBytes > 0)) throw new Error('L1 maxEntries and maxBytes must be > 0');
-    this.clock = options.clock ?? systemClock;
     const prefixes: readonly RegisteredPrefix[] = [...registry.all(), registry.other];
     this.entriesPerPrefix = new Array<number>(prefixes.length).fill(0);
     this.viaWindow = prefixes.map((p) => options.admission !== 'lru' && (p.admission ?? 'tinylfu') === 'tinylfu');
@@ -90,17 +87,24 @@ export class L1MemoryTier {
     const share = windowed ? (options.windowShare ?? 0.1) : 0;
     this.windowMaxBytes = Math.floor(options.maxBytes * share);
     const windowMaxEntries = windowed ? Math.max(1, Math.floor(options.maxEntries * share)) : 0;
-    this.mainMaxBytes = options.maxBytes - this.windowMaxBytes;
-    this.mainMaxEntries = options.maxEntries - windowMaxEntries;
+    const mainMaxBytes = options.maxBytes - this.windowMaxBytes;
+    const mainMaxEntries = options.maxEntries - windowMaxEntries;
     // One oversized entry must not flush a tenth of the cache.
     this.maxEntryBytes = Math.max(1, Math.floor(options.maxBytes / 10));
-    this.main = this.region(this.mainMaxEntries, this.mainMaxBytes, false);
+    this.main = this.region(mainMaxEntries, mainMaxBytes, false);
     if (windowed && this.windowMaxBytes > 0) {
       this.window = this.region(windowMaxEntries, this.windowMaxBytes, true);
       // The sketch is sized, and aged, by the entries that can really be held: the byte bound usually binds first.
       const expected = Math.min(options.maxEntries, Math.ceil(options.maxBytes / TYPICAL_ENTRY_BYTES));
       this.frequency = new TinyLfuAdmission(expected, options.random);
     }
+    this.toMain = new MainRegionAdmission(
+      this.main,
+      { maxBytes: mainMaxBytes, maxEntries: mainMaxEntries },
+      this.frequency,
+      options.clock ?? systemClock,
+      observer,
+    );
   }
 
   private region(max: number, maxSize: number, isWindow: boolean): LRUCache<string, L1Entry> {
@@ -167,7 +171,7 @@ export class L1MemoryTier {
     if (!this.window || !this.viaWindow[prefix.index] || this.main.peek(full, { allowStale: true }) !== undefined) {
       this.main.set(full, sized, { ttl, size });
     } else if (size > this.windowMaxBytes) {
-      this.offerToMain(full, sized, prefix);
+      this.toMain.offer(full, sized, prefix);
     } else {
       this.window.set(full, sized, { ttl, size });
     }
@@ -219,44 +223,6 @@ export class L1MemoryTier {
     return this.window && this.viaWindow[prefixIndex] ? 'tinylfu' : 'lru';
   }
 
-  /**
-   * A window evictee asks for a place in the main region. It gets one without a contest when
-   * there is room; otherwise it must beat the main region's LRU entry on estimated frequency.
-   */
-  private offerToMain(full: string, entry: L1Entry, prefix: RegisteredPrefix): void {
-    const ttl = entry.staleUntil - this.clock.now();
-    if (ttl <= 0) {
-      this.observer.eviction(prefix, 'l1', 'expired');
-      return;
-    }
-    if (!this.winsAgainstVictims(full, entry.size)) {
-      this.observer.admission(prefix, 'rejected');
-      this.observer.eviction(prefix, 'l1', 'size');
-      return;
-    }
-    this.observer.admission(prefix, 'admitted');
-    this.main.set(full, entry, { ttl, size: entry.size });
-  }
-
-  /**
-   * A candidate may need the place of several entries (a 12 kB page displaces a dozen products):
-   * it must beat every one it would push out, least recent first, not only the first.
-   */
-  private winsAgainstVictims(full: string, bytes: number): boolean {
-    let bytesShort = this.main.calculatedSize + bytes - this.mainMaxBytes;
-    let entriesShort = this.main.size + 1 - this.mainMaxEntries;
-    if (bytesShort <= 0 && entriesShort <= 0) return true;
-    if (!this.frequency) return true;
-    let compared = 0;
-    for (const victim of this.main.rkeys()) {
-      if (compared++ >= MAX_VICTIMS_COMPARED || !this.frequency.admit(full, victim)) return false;
-      bytesShort -= this.main.peek(victim, { allowStale: true })?.size ?? 0;
-      entriesShort--;
-      if (bytesShort <= 0 && entriesShort <= 0) return true;
-    }
-    return true;
-  }
-
   private enforceBudgets(): void {
     for (const index of this.budgets.capped) {
       for (
@@ -296,7 +262,7 @@ export class L1MemoryTier {
     this.entriesPerPrefix[prefix.index]!--;
     this.budgets.removed(prefix.index, full, entry.size);
     if (fromWindow && reason === 'evict') {
-      this.offerToMain(full, entry, prefix);
+      this.toMain.offer(full, entry, prefix);
       return;
     }
     const mapped: EvictionReason = reason === 'evict' ? 'size' : reason === 'expire' ? 'expired' : this.deleteReason;

@@ -1,9 +1,9 @@
 import type { Db } from './database.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from './errors.ts';
-import { searchTerms } from './search-terms.ts';
 import { slugify } from './seed.ts';
+import { type CategoryRow, PRODUCT_COLUMNS, type ProductRow, toCategory, toProduct } from './sqlite-catalog-rows.ts';
+import { searchProducts } from './sqlite-product-search.ts';
 import type {
-  Attributes,
   Category,
   CategoryPatch,
   NewCategory,
@@ -14,77 +14,7 @@ import type {
   ProductQuery,
 } from './types.ts';
 
-interface ProductRow {
-  id: number;
-  sku: string;
-  slug: string;
-  name: string;
-  description: string;
-  category_slug: string;
-  category_name: string;
-  price_minor: number;
-  currency: string;
-  stock: number;
-  attributes: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface CategoryRow {
-  id: number;
-  slug: string;
-  name: string;
-  description: string;
-  product_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-const PRODUCT_COLUMNS = `p.id, p.sku, p.slug, p.name, p.description, c.slug AS category_slug, c.name AS category_name,
-  p.price_minor, p.currency, p.stock, p.attributes, p.created_at, p.updated_at`;
-
-const ORDER_BY: Record<ProductQuery['sort'], string> = {
-  price_asc: 'p.price_minor ASC, p.id ASC',
-  price_desc: 'p.price_minor DESC, p.id ASC',
-  name: 'p.name ASC, p.id ASC',
-  newest: 'p.created_at DESC, p.id DESC',
-};
-
-/** Free text as an FTS5 query of quoted prefix terms (see searchTerms). */
-export function toFtsQuery(text: string): string | undefined {
-  return searchTerms(text)
-    ?.map((t) => `"${t}"*`)
-    .join(' ');
-}
-
-function toProduct(row: ProductRow): Product {
-  return {
-    id: row.id,
-    sku: row.sku,
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    category: { slug: row.category_slug, name: row.category_name },
-    price: { amount: row.price_minor, currency: row.currency },
-    stock: row.stock,
-    attributes: JSON.parse(row.attributes) as Attributes,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toCategory(row: CategoryRow): Category {
-  return {
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    productCount: row.product_count,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** All SQL for categories and products. Statements are prepared once. */
+/** All SQL for categories and products but the search (sqlite-product-search.ts). Statements are prepared once. */
 export class CatalogRepository {
   private readonly byId;
   private readonly categoriesWithCounts;
@@ -135,37 +65,7 @@ export class CatalogRepository {
   }
 
   search(query: ProductQuery): ProductPage {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    let from = 'products p JOIN categories c ON c.id = p.category_id';
-    if (query.q !== undefined) {
-      const fts = toFtsQuery(query.q);
-      if (fts === undefined) return { items: [], page: query.page, limit: query.limit, total: 0 };
-      from += ' JOIN products_fts f ON f.rowid = p.id';
-      where.push('products_fts MATCH ?');
-      params.push(fts);
-    }
-    if (query.category !== undefined) {
-      where.push('c.slug = ?');
-      params.push(query.category);
-    }
-    if (query.minPrice !== undefined) {
-      where.push('p.price_minor >= ?');
-      params.push(query.minPrice);
-    }
-    if (query.maxPrice !== undefined) {
-      where.push('p.price_minor <= ?');
-      params.push(query.maxPrice);
-    }
-    if (query.inStock !== undefined) where.push(query.inStock ? 'p.stock > 0' : 'p.stock = 0');
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${from} ${whereSql}`).get(...params) as { n: number }).n;
-    const rows = this.db
-      .prepare<(string | number)[], ProductRow>(
-        `SELECT ${PRODUCT_COLUMNS} FROM ${from} ${whereSql} ORDER BY ${ORDER_BY[query.sort]} LIMIT ? OFFSET ?`,
-      )
-      .all(...params, query.limit, (query.page - 1) * query.limit);
-    return { items: rows.map(toProduct), page: query.page, limit: query.limit, total };
+    return searchProducts(this.db, query);
   }
 
   /** Best sellers: an aggregate over every order line, the kind of query a cache exists for. */

@@ -1,9 +1,7 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
-import { searchTerms } from '../search-terms.ts';
 import { slugify } from '../seed.ts';
 import type { CatalogStore } from '../store.ts';
 import type {
-  Attributes,
   Category,
   CategoryPatch,
   NewCategory,
@@ -13,92 +11,19 @@ import type {
   ProductPatch,
   ProductQuery,
 } from '../types.ts';
+import {
+  CATEGORY_SELECT,
+  type CategoryRow,
+  categoryBySlug,
+  PRODUCT_SELECT,
+  type ProductRow,
+  productById,
+  toCategory,
+  toProduct,
+} from './catalog-rows.ts';
 import { isUniqueViolation, type Queryable } from './pool.ts';
+import { searchProducts } from './product-search.ts';
 import type { PostgresRunner } from './runner.ts';
-
-interface ProductRow {
-  id: number;
-  sku: string;
-  slug: string;
-  name: string;
-  description: string;
-  category_slug: string;
-  category_name: string;
-  price_minor: number;
-  currency: string;
-  stock: number;
-  attributes: Attributes;
-  created_at: Date;
-  updated_at: Date;
-}
-
-interface CategoryRow {
-  slug: string;
-  name: string;
-  description: string;
-  product_count: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const PRODUCT_SELECT = `SELECT p.id, p.sku, p.slug, p.name, p.description, c.slug AS category_slug, c.name AS category_name,
-  p.price_minor, p.currency, p.stock, p.attributes, p.created_at, p.updated_at
-  FROM products p JOIN categories c ON c.id = p.category_id`;
-
-const CATEGORY_SELECT = `SELECT c.slug, c.name, c.description, c.created_at, c.updated_at,
-  (SELECT COUNT(*) FROM products p WHERE p.category_id = c.id)::int AS product_count FROM categories c`;
-
-// COLLATE "C": names sort by code point, as SQLite's BINARY collation does, whatever the database's locale.
-const ORDER_BY: Record<ProductQuery['sort'], string> = {
-  price_asc: 'p.price_minor ASC, p.id ASC',
-  price_desc: 'p.price_minor DESC, p.id ASC',
-  name: 'p.name COLLATE "C" ASC, p.id ASC',
-  newest: 'p.created_at DESC, p.id DESC',
-};
-
-/** Search words as a tsquery: every word a required prefix (`'rose':* & 'red':*`), as toFtsQuery on SQLite. */
-export function toTsQuery(text: string): string | undefined {
-  return searchTerms(text)
-    ?.map((t) => `'${t}':*`)
-    .join(' & ');
-}
-
-function toProduct(row: ProductRow): Product {
-  return {
-    id: row.id,
-    sku: row.sku,
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    category: { slug: row.category_slug, name: row.category_name },
-    price: { amount: row.price_minor, currency: row.currency },
-    stock: row.stock,
-    attributes: row.attributes,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-function toCategory(row: CategoryRow): Category {
-  return {
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    productCount: row.product_count,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-async function productById(q: Queryable, id: number): Promise<Product | undefined> {
-  const { rows } = await q.query<ProductRow>(`${PRODUCT_SELECT} WHERE p.id = $1`, [id]);
-  return rows[0] ? toProduct(rows[0]) : undefined;
-}
-
-async function categoryBySlug(q: Queryable, slug: string): Promise<Category | undefined> {
-  const { rows } = await q.query<CategoryRow>(`${CATEGORY_SELECT} WHERE c.slug = $1`, [slug]);
-  return rows[0] ? toCategory(rows[0]) : undefined;
-}
 
 async function requireCategoryId(q: Queryable, slug: string): Promise<number> {
   const { rows } = await q.query<{ id: number }>('SELECT id FROM categories WHERE slug = $1', [slug]);
@@ -140,36 +65,7 @@ export class PostgresCatalogStore implements CatalogStore {
   }
 
   search(query: ProductQuery): Promise<ProductPage> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const param = (value: string | number) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (query.q !== undefined) {
-      const tsquery = toTsQuery(query.q);
-      if (tsquery === undefined) return Promise.resolve({ items: [], page: query.page, limit: query.limit, total: 0 });
-      where.push(`p.search_vector @@ to_tsquery('simple', shop_unaccent(${param(tsquery)}))`);
-    }
-    if (query.category !== undefined) where.push(`c.slug = ${param(query.category)}`);
-    if (query.minPrice !== undefined) where.push(`p.price_minor >= ${param(query.minPrice)}`);
-    if (query.maxPrice !== undefined) where.push(`p.price_minor <= ${param(query.maxPrice)}`);
-    if (query.inStock !== undefined) where.push(query.inStock ? 'p.stock > 0' : 'p.stock = 0');
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const filterParams = [...params];
-    const limit = param(query.limit);
-    const offset = param((query.page - 1) * query.limit);
-    return this.db.query('search', async (q) => {
-      const count = await q.query<{ n: number }>(
-        `SELECT COUNT(*)::int AS n FROM products p JOIN categories c ON c.id = p.category_id ${whereSql}`,
-        filterParams,
-      );
-      const { rows } = await q.query<ProductRow>(
-        `${PRODUCT_SELECT} ${whereSql} ORDER BY ${ORDER_BY[query.sort]} LIMIT ${limit} OFFSET ${offset}`,
-        params,
-      );
-      return { items: rows.map(toProduct), page: query.page, limit: query.limit, total: count.rows[0]?.n ?? 0 };
-    });
+    return searchProducts(this.db, query);
   }
 
   popular(limit: number): Promise<{ productId: number; unitsSold: number }[]> {
