@@ -1,0 +1,89 @@
+/**
+ * What an L2 hit costs at each layer, in one process on its own Redis Cluster: a raw ioredis
+ * `Cluster` MGET of a value and its version, the L2 tier's read (`L2RedisTier.read`: slot
+ * owner, timeout, breaker), and `cache.get` with L1 off (coalescing, tags, decoding, metrics
+ * hooks). 50 concurrent callers over 1,000 warm keys of ~500 bytes; CPU µs per get, the three
+ * interleaved over rounds, medians printed. Not part of `npm run bench`: the peers section
+ * measures the end-to-end L2 hit; this one says where it goes.
+ *
+ *   node --import tsx bench/l2-read-layers.ts     # ROUNDS=7 by default
+ */
+import { createCache } from '../src/cache/create-cache.ts';
+import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
+import { noopObserver } from '../src/cache/types.ts';
+import { startRedisCluster } from '../src/redis-cluster/index.ts';
+import { shopCachePolicies } from '../src/shop/cache-policies.ts';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const CALLERS = 50;
+const KEYS = 1_000;
+const VALUE = JSON.stringify({ pad: 'x'.repeat(490) }).slice(0, 500);
+
+const cluster = await startRedisCluster({ log: () => {} });
+const seeds = cluster.seedString.split(',').map((s) => {
+  const [host, port] = s.split(':');
+  return { host: host!, port: Number(port) };
+});
+const runtime = createCache({
+  registry: new PrefixRegistry(shopCachePolicies().map((p) => ({ ...p, l1: false }))),
+  observer: noopObserver,
+  log: { info() {}, warn() {}, debug() {} },
+  l1: { maxEntries: 50_000, maxBytes: 64 * 1024 * 1024 },
+  redis: {
+    seeds,
+    namespace: 'layers',
+    timeoutMs: 1_000,
+    breakerFailures: 5,
+    breakerOpenMs: 1_000,
+    heartbeatMs: 1_000,
+    keyspaceEvents: false,
+  },
+  lockTtlMs: 2_000,
+  lockWaitMs: 1_000,
+});
+const l2 = runtime.l2!;
+while (!(l2.available && l2.client.status === 'ready')) await new Promise((r) => setTimeout(r, 50));
+
+const keys = Array.from({ length: KEYS }, (_, i) => runtime.cache.key('product', i + 1));
+for (const key of keys) await runtime.cache.get(key, async () => VALUE);
+const redisKeys = keys.map((k) => [l2.keys.value(k.full), l2.keys.version(k.full)] as const);
+const noLoad = async (): Promise<string> => {
+  throw new Error('a warm key was loaded: not an L2 hit');
+};
+
+const layers: Record<string, (i: number) => Promise<unknown>> = {
+  'raw ioredis Cluster MGET': (i) => l2.client.mget(redisKeys[i]![0], redisKeys[i]![1]),
+  'L2 tier read': (i) => l2.read(keys[i]!.full),
+  'cache.get (L1 off)': async (i) => (await runtime.cache.get(keys[i]!, noLoad)).value,
+};
+
+async function cpuPerGet(read: (i: number) => Promise<unknown>, ms: number): Promise<number> {
+  let gets = 0;
+  const end = performance.now() + ms;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: CALLERS }, async (_, caller) => {
+      for (let i = caller; performance.now() < end; i += CALLERS) {
+        await read(i % KEYS);
+        gets++;
+      }
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / gets;
+}
+
+for (const read of Object.values(layers)) await cpuPerGet(read, 500);
+const figures = new Map<string, number[]>();
+for (let round = 0; round < ROUNDS; round++)
+  for (const [name, read] of Object.entries(layers))
+    figures.set(name, [...(figures.get(name) ?? []), await cpuPerGet(read, 1_200)]);
+for (const [name, values] of figures) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  console.log(
+    `${name.padEnd(26)} median ${median.toFixed(2)} µs CPU/get   rounds: ${values.map((v) => v.toFixed(1)).join(' ')}`,
+  );
+}
+await runtime.close();
+await cluster.stop();
