@@ -7,6 +7,7 @@
  * measures the end-to-end L2 hit; this one says where it goes.
  *
  *   node --import tsx bench/l2-read-layers.ts     # ROUNDS=7 by default
+ *   LAYER='cache.get (L1 off)' node --cpu-prof --import tsx bench/l2-read-layers.ts   # one layer, to profile
  */
 import { createCache } from '../src/cache/create-cache.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
@@ -51,11 +52,15 @@ const noLoad = async (): Promise<string> => {
   throw new Error('a warm key was loaded: not an L2 hit');
 };
 
-const layers: Record<string, (i: number) => Promise<unknown>> = {
+const allLayers: Record<string, (i: number) => Promise<unknown>> = {
   'raw ioredis Cluster MGET': (i) => l2.client.mget(redisKeys[i]![0], redisKeys[i]![1]),
   'L2 tier read': (i) => l2.read(keys[i]!.full),
   'cache.get (L1 off)': async (i) => (await runtime.cache.get(keys[i]!, noLoad)).value,
 };
+
+const layers = Object.fromEntries(
+  Object.entries(allLayers).filter(([name]) => process.env.LAYER === undefined || name === process.env.LAYER),
+);
 
 async function cpuPerGet(read: (i: number) => Promise<unknown>, ms: number): Promise<number> {
   let gets = 0;
