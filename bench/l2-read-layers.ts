@@ -1,14 +1,18 @@
 /**
- * What an L2 hit costs at each layer, in one process on its own Redis Cluster: a raw ioredis
- * `Cluster` MGET of a value and its version, the L2 tier's read (`L2RedisTier.read`: slot
- * owner, timeout, breaker), and `cache.get` with L1 off (coalescing, tags, decoding, metrics
- * hooks). 50 concurrent callers over 1,000 warm keys of ~500 bytes; CPU µs per get, the three
- * interleaved over rounds, medians printed. Not part of `npm run bench`: the peers section
- * measures the end-to-end L2 hit; this one says where it goes.
+ * What an L2 hit costs at each layer, in one process on its own Redis Cluster: the Redis
+ * clients alone (node-redis's cluster client, as the cacheable and cache-manager peers use it
+ * through @keyv/redis; ioredis's `Cluster`; ioredis's connection to the slot's owner, which the
+ * L2 tier reads through), the L2 tier's read (`L2RedisTier.read`: slot owner, timeout,
+ * breaker), and `cache.get` with L1 off (coalescing, tags, decoding, metrics hooks). Each reads a
+ * value and its version (one MGET). 50 concurrent callers over 1,000 warm keys of ~500 bytes; CPU
+ * µs per get, all layers interleaved over rounds, medians printed. Not part of `npm run bench`:
+ * the peers section measures the end-to-end L2 hit; this one says where it goes.
  *
  *   node --import tsx bench/l2-read-layers.ts     # ROUNDS=7 by default
  *   LAYER='cache.get (L1 off)' node --cpu-prof --import tsx bench/l2-read-layers.ts   # one layer, to profile
  */
+import { createCluster } from '@keyv/redis';
+import calculateSlot from 'cluster-key-slot';
 import { createCache } from '../src/cache/create-cache.ts';
 import { PrefixRegistry } from '../src/cache/prefix-registry.ts';
 import { noopObserver } from '../src/cache/types.ts';
@@ -52,8 +56,19 @@ const noLoad = async (): Promise<string> => {
   throw new Error('a warm key was loaded: not an L2 hit');
 };
 
+const nodeRedis = createCluster({ rootNodes: seeds.map((s) => ({ url: `redis://${s.host}:${s.port}` })) });
+await nodeRedis.connect();
+const owners = redisKeys.map(([value]) => {
+  const owner = l2.client.slots[calculateSlot(value)]?.[0];
+  const node = l2.client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+  if (!node) throw new Error(`no master for ${value}`);
+  return node;
+});
+
 const allLayers: Record<string, (i: number) => Promise<unknown>> = {
+  'raw node-redis cluster MGET': (i) => nodeRedis.mGet([redisKeys[i]![0], redisKeys[i]![1]]),
   'raw ioredis Cluster MGET': (i) => l2.client.mget(redisKeys[i]![0], redisKeys[i]![1]),
+  'raw ioredis slot-owner MGET': (i) => owners[i]!.mget(redisKeys[i]![0], redisKeys[i]![1]),
   'L2 tier read': (i) => l2.read(keys[i]!.full),
   'cache.get (L1 off)': async (i) => (await runtime.cache.get(keys[i]!, noLoad)).value,
 };
@@ -90,5 +105,6 @@ for (const [name, values] of figures) {
     `${name.padEnd(26)} median ${median.toFixed(2)} µs CPU/get   rounds: ${values.map((v) => v.toFixed(1)).join(' ')}`,
   );
 }
+await nodeRedis.close();
 await runtime.close();
 await cluster.stop();

@@ -9,6 +9,7 @@ import type { PrefixRegistry } from './prefix-registry.ts';
 import { createRedisCluster, type RedisConnectionOptions } from './redis-client.ts';
 import { TwoTierCache } from './two-tier-cache.ts';
 import type { CacheObserver } from './types.ts';
+import { withTimeout } from './with-timeout.ts';
 
 export interface CacheLog {
   info(message: string, detail?: Record<string, unknown>): void;
@@ -164,7 +165,8 @@ export function createCache(options: CreateCacheOptions): CacheRuntime {
       await bus?.stop();
       await evictions?.stop();
       l2?.stopProbing();
-      if (redis) await redis.quit().catch(() => redis?.disconnect());
+      // QUIT waits for every node's reply: a paused node must not hold shutdown past the call timeout.
+      if (redis) await withTimeout(redis.quit(), options.redis?.timeoutMs ?? 1_000).catch(() => redis?.disconnect());
     },
   };
 }
