@@ -39,8 +39,15 @@ describe('Redis unreachable at start-up', () => {
       'the service to use the cluster',
       100,
     );
+    // Redis is used again: the miss is stored in L2. L1 normally takes it too, but by design not
+    // when a bus silence (three heartbeats unheard, as a stalled event loop on a loaded host
+    // makes) or an outdated tag stamp came after the load began; once, in a full fresh-clone CI
+    // run, L1 did not take it (which of the two was not recorded: the test service logs nothing).
     const later = await s.request('/api/products/6');
-    expect(later.headers.get('cache-status')).toBe('shop-l2; fwd=miss; stored, shop-l1; fwd=miss; stored');
+    expect(later.headers.get('cache-status')).toMatch(/^shop-l2; fwd=miss; stored, shop-l1; fwd=miss(; stored)?$/);
+    // Either way the next read is a cache hit, from L1 or from the L2 that was just written.
+    const again = await s.request('/api/products/6');
+    expect(again.headers.get('cache-status')).toMatch(/^shop-l1; hit|^shop-l2; hit/);
   });
 });
 
