@@ -47,10 +47,8 @@ const requests: autocannon.Request[] = mix
 
 const result = await autocannon({ url: spec.url, connections: spec.connections, duration: spec.duration, requests });
 const statusCodes: Record<string, number> = {};
-for (const [code, stats] of Object.entries(
-  (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {},
-)) {
-  statusCodes[code] = stats.count;
+for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
+  statusCodes[code] = stats.count ?? 0;
 }
 const out: ClientResult = {
   rps: result.requests.average,

@@ -183,7 +183,7 @@ interface Panel {
   description?: string;
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
-  fieldConfig?: { defaults?: { unit?: string } };
+  fieldConfig?: { defaults?: { unit?: string; custom?: { stacking?: { mode?: string } } } };
   gridPos?: { x: number; y: number; w: number; h: number };
   panels?: Panel[];
 }
@@ -193,6 +193,7 @@ interface Variable {
   query?: unknown;
   multi?: boolean;
   includeAll?: boolean;
+  allValue?: string;
   datasource?: { uid?: string };
 }
 interface Dashboard {
@@ -202,6 +203,7 @@ interface Dashboard {
   schemaVersion?: number;
   links?: { type: string; tags?: string[]; url?: string }[];
   templating?: { list?: Variable[] };
+  annotations?: { list?: { name?: string; expr?: string }[] };
   panels?: Panel[];
 }
 
@@ -374,8 +376,7 @@ describe('dashboards', () => {
 
   it('mark restarts (start-time changes) and firing alerts (ALERTS) on every dashboard', () => {
     for (const file of files) {
-      const list = (load(file) as unknown as { annotations: { list: { name?: string; expr?: string }[] } }).annotations
-        .list;
+      const list = load(file).annotations?.list ?? [];
       const restart = list.find((a) => a.name === RESTART_ANNOTATION);
       const alerts = list.find((a) => a.name === ALERTS_ANNOTATION);
       expect(restart?.expr, file).toMatch(
@@ -387,21 +388,14 @@ describe('dashboards', () => {
 
   it("give 'All' the linter's allValue '.+' (never '.*', which matches series without the label)", () => {
     for (const file of files) {
-      const vars = (
-        load(file) as unknown as { templating: { list: { name: string; includeAll?: boolean; allValue?: string }[] } }
-      ).templating.list;
+      const vars = load(file).templating?.list ?? [];
       for (const v of vars.filter((x) => x.includeAll)) expect(v.allValue, `${file} $${v.name}`).toBe('.+');
     }
   });
 
   it('never stack series of both cache tiers: an L2 lookup is an L1 miss, a stack would count it twice', () => {
     for (const file of files) {
-      for (const p of allPanels(load(file).panels)) {
-        const panel = p as unknown as {
-          title?: string;
-          fieldConfig?: { defaults?: { custom?: { stacking?: { mode?: string } } } };
-          targets?: { expr?: string }[];
-        };
+      for (const panel of allPanels(load(file).panels)) {
         const exprs = (panel.targets ?? []).map((t) => t.expr ?? '').join('\n');
         const bothTiers = exprs.includes('cache_requests_total') && !/tier="l[12]"/.test(exprs);
         if (bothTiers && /by \([^)]*tier/.test(exprs))
