@@ -64,6 +64,34 @@ describe('L2 reads at the slot owner', () => {
     expect(loads).toBe(1);
   });
 
+  it('a batch read (getMany) through a stale slot table answers from L2, with no load and no L2 error', async () => {
+    l2Errors.length = 0;
+    const cluster = cache.redis!;
+    const keys = Array.from({ length: 30 }, (_, i) => cache.cache.key('gamma', 'batch', i));
+    let loaded = 0;
+    const loadMissing = async (missing: readonly (typeof keys)[number][]) => {
+      loaded += missing.length;
+      return new Map(missing.map((k) => [k.full, `value of ${k.full}`]));
+    };
+    await cache.cache.getMany(keys, loadMissing);
+    expect(loaded).toBe(30);
+
+    const slot = calculateSlot(cache.l2!.keys.value(keys[0]!.full));
+    const owner = cluster.slots[slot]![0]!;
+    const wrong = cluster
+      .nodes('master')
+      .map((n) => `${n.options.host}:${n.options.port}`)
+      .find((m) => m !== owner)!;
+    cluster.slots[slot] = [wrong];
+
+    const again = await cache.cache.getMany(keys, loadMissing);
+    expect(loaded).toBe(30);
+    expect(again.get(keys[0]!.full)).toBe(`value of ${keys[0]!.full}`);
+    expect(again.size).toBe(30);
+    expect(l2Errors).toEqual([]);
+    expect(cluster.slots[slot]![0]).toBe(owner);
+  });
+
   it('many keys across every master read back as hits with no L2 error', async () => {
     l2Errors.length = 0;
     const keys = Array.from({ length: 200 }, (_, i) => cache.cache.key('gamma', 'spread', i));

@@ -96,21 +96,22 @@ export class L2RedisTier {
   }
 
   read(full: string): Promise<L2Read> {
-    return this.shaped('get', () => this.mgetOne(this.keys.value(full), this.keys.version(full)), toL2Read);
+    return this.shaped('get', () => this.mgetSlot([this.keys.value(full), this.keys.version(full)]), toL2Read);
   }
 
-  /** A value and its version (one slot) from the slot owner's connection; the cluster's way when that is not plain. */
-  private mgetOne(value: string, version: string): Promise<(string | null)[]> {
-    const owner = this.owners.ownerOf(value);
-    if (owner === undefined) return this.client.mget(value, version);
+  /** Keys of one slot from the slot owner's connection; the cluster's way when that is not plain. */
+  private mgetSlot(keys: string[]): Promise<(string | null)[]> {
+    const owner = this.owners.ownerOf(keys[0]!);
+    if (owner === undefined) return this.client.mget(keys);
     return owner
-      .mget(value, version)
-      .catch((error: unknown) => (isClusterRedirect(error) ? this.client.mget(value, version) : Promise.reject(error)));
+      .mget(keys)
+      .catch((error: unknown) => (isClusterRedirect(error) ? this.client.mget(keys) : Promise.reject(error)));
   }
 
   /**
    * Many entries with their versions in one round trip per node: keys are grouped by slot (a
-   * value and its version share one), one MGET per slot, and auto-pipelining sends them together.
+   * value and its version share one), one MGET per slot to the slot's owner, and each node's
+   * auto-pipelining sends its slots' MGETs together.
    */
   async readMany(fulls: readonly string[]): Promise<L2Read[]> {
     const bySlot = new Map<number, number[]>();
@@ -124,8 +125,8 @@ export class L2RedisTier {
     await this.call('get', () =>
       Promise.all(
         [...bySlot.values()].map(async (indexes) => {
-          const values = await this.client.mget(
-            ...indexes.flatMap((i) => [this.keys.value(fulls[i]!), this.keys.version(fulls[i]!)]),
+          const values = await this.mgetSlot(
+            indexes.flatMap((i) => [this.keys.value(fulls[i]!), this.keys.version(fulls[i]!)]),
           );
           indexes.forEach((index, j) => {
             out[index] = { raw: values[2 * j] ?? null, version: values[2 * j + 1] ?? '' };
