@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isAlive } from '../src/redis-cluster/process-table.ts';
 import { type ApiProcess, readyz, startApiProcess } from './harness/api-process.ts';
-import { adminHeaders, tempDatabase, testNamespace } from './harness/service.ts';
+import { adminHeaders, tempDatabase, testNamespace, waitFor } from './harness/service.ts';
 
 /** Every instance here runs as a plain `npm start` would: no REDIS_CLUSTER_NODES, REDIS_MODE auto. */
 let stateDir: string;
@@ -55,8 +55,8 @@ describe('instances on one machine share one local cluster', () => {
     const second = await localInstance();
     let state = readState();
     try {
-      expect(first.stdout()).toContain('started a local Redis Cluster');
-      expect(second.stdout()).toContain('joined the local Redis Cluster');
+      await waitFor(() => first.stdout().includes('started a local Redis Cluster'), 5_000, 'the start-up line');
+      await waitFor(() => second.stdout().includes('joined the local Redis Cluster'), 5_000, 'the join line');
       expect(state?.nodes).toHaveLength(6);
       expect(state?.owners.sort()).toEqual([first.pid, second.pid].sort());
       expect((await readyz(second.url)).checks['redis']?.status).toBe('up');
@@ -99,7 +99,8 @@ describe('instances on one machine share one local cluster', () => {
 
     const next = await localInstance();
     try {
-      expect(next.stdout()).toContain('left behind by a crashed run');
+      // Log lines reach stdout within the log stream's 100 ms flush, not at once: wait for it.
+      await waitFor(() => next.stdout().includes('left behind by a crashed run'), 5_000, 'the orphan warning');
       for (const node of orphans) expect(isAlive(node.pid), `orphan ${node.pid}`).toBe(false);
       expect(readState()?.owners).toEqual([next.pid]);
       expect((await readyz(next.url)).checks['redis']?.status).toBe('up');
