@@ -1,8 +1,8 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { RedisKeyspace } from './cache-key.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
-import { classifyRedisError, L2Error, L2UnavailableError, TimeoutError } from './errors.ts';
+import { classifyRedisError, L2Error } from './errors.ts';
+import { GuardedCalls } from './guarded-calls.ts';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from './redis-scripts.ts';
 import { isClusterRedirect, SlotOwners } from './slot-owners.ts';
 import type { CacheObserver, CircuitState } from './types.ts';
@@ -39,15 +39,13 @@ declare module 'ioredis' {
 
 /**
  * The Redis Cluster tier. Every call has a timeout, goes through the circuit breaker and is
- * classified when it fails; callers get a typed error and decide (they fall back to SQLite).
+ * classified when it fails (guarded-calls.ts); callers get a typed error and decide (they fall
+ * back to the database).
  */
 export class L2RedisTier {
   readonly keys: RedisKeyspace;
   private readonly owners: SlotOwners;
-  private readonly breaker: CircuitBreaker;
-  private lastError: { at: number; message: string } | undefined;
-  private readonly circuitListeners: ((state: CircuitState, previous: CircuitState) => void)[] = [];
-  private previousCircuit: CircuitState = 'closed';
+  private readonly guard: GuardedCalls;
   private prober: NodeJS.Timeout | undefined;
   /** When publishing through a node last failed, so the next message tries the others first. */
   private readonly publishFailures = new Map<string, number>();
@@ -60,43 +58,33 @@ export class L2RedisTier {
   ) {
     this.keys = new RedisKeyspace(namespace);
     this.owners = new SlotOwners(client);
-    this.breaker = new CircuitBreaker({
-      failureThreshold: options.breakerFailureThreshold,
-      openMs: options.breakerOpenMs,
-      onStateChange: (state) => this.circuitChanged(state),
-    });
+    this.guard = new GuardedCalls(options, observer);
     client.defineCommand('fsSetIfVersion', { numberOfKeys: 2, lua: SET_IF_VERSION });
     client.defineCommand('fsInvalidateKey', { numberOfKeys: 2, lua: INVALIDATE_KEY });
     client.defineCommand('fsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
-    observer.circuit('closed');
   }
 
   get circuitState(): CircuitState {
-    return this.breaker.state;
+    return this.guard.state;
   }
 
   /** Whether a call would be attempted now (false while the circuit is open). */
   get available(): boolean {
-    return this.breaker.state !== 'open';
+    return this.guard.state !== 'open';
   }
 
   status(): { circuit: CircuitState; clusterStatus: string; lastError?: { at: string; message: string } } {
-    return {
-      circuit: this.breaker.state,
-      clusterStatus: this.client.status,
-      ...(this.lastError
-        ? { lastError: { at: new Date(this.lastError.at).toISOString(), message: this.lastError.message } }
-        : {}),
-    };
+    const lastError = this.guard.lastFailure;
+    return { circuit: this.guard.state, clusterStatus: this.client.status, ...(lastError ? { lastError } : {}) };
   }
 
   /** Told of every circuit transition: the cache replays pending invalidations on close, the service logs. */
   onCircuitChange(listener: (state: CircuitState, previous: CircuitState) => void): void {
-    this.circuitListeners.push(listener);
+    this.guard.onCircuitChange(listener);
   }
 
   read(full: string): Promise<L2Read> {
-    return this.shaped('get', () => this.mgetSlot([this.keys.value(full), this.keys.version(full)]), toL2Read);
+    return this.guard.shaped('get', () => this.mgetSlot([this.keys.value(full), this.keys.version(full)]), toL2Read);
   }
 
   /** Keys of one slot from the slot owner's connection; the cluster's way when that is not plain. */
@@ -122,7 +110,7 @@ export class L2RedisTier {
       else bySlot.set(slot, [i]);
     });
     const out: L2Read[] = fulls.map(() => ({ raw: null, version: '' }));
-    await this.call('get', () =>
+    await this.guard.call('get', () =>
       Promise.all(
         [...bySlot.values()].map(async (indexes) => {
           const values = await this.mgetSlot(
@@ -139,14 +127,14 @@ export class L2RedisTier {
 
   async writeIfVersion(full: string, payload: string, ttlMs: number, expectedVersion: string): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlMs));
-    const written = await this.call('set', () =>
+    const written = await this.guard.call('set', () =>
       this.client.fsSetIfVersion(this.keys.value(full), this.keys.version(full), expectedVersion, payload, ttl),
     );
     return written === 1;
   }
 
   async invalidate(fulls: readonly string[]): Promise<void> {
-    await this.call('delete', () =>
+    await this.guard.call('delete', () =>
       Promise.all(
         fulls.map((f) =>
           this.client.fsInvalidateKey(this.keys.value(f), this.keys.version(f), this.options.versionTtlMs),
@@ -156,21 +144,21 @@ export class L2RedisTier {
   }
 
   async bumpTags(tags: readonly string[]): Promise<number[]> {
-    return this.call('tag', () => Promise.all(tags.map((t) => this.client.incr(this.keys.tag(t)))));
+    return this.guard.call('tag', () => Promise.all(tags.map((t) => this.client.incr(this.keys.tag(t)))));
   }
 
   async readTags(tags: readonly string[]): Promise<number[]> {
-    const values = await this.call('tag', () => Promise.all(tags.map((t) => this.client.get(this.keys.tag(t)))));
+    const values = await this.guard.call('tag', () => Promise.all(tags.map((t) => this.client.get(this.keys.tag(t)))));
     return values.map((v) => (v === null ? 0 : Number(v)));
   }
 
   async tryLock(full: string, token: string, ttlMs: number): Promise<boolean> {
-    const result = await this.call('lock', () => this.client.set(this.keys.lock(full), token, 'PX', ttlMs, 'NX'));
+    const result = await this.guard.call('lock', () => this.client.set(this.keys.lock(full), token, 'PX', ttlMs, 'NX'));
     return result === 'OK';
   }
 
   async releaseLock(full: string, token: string): Promise<void> {
-    await this.call('lock', () => this.client.fsReleaseLock(this.keys.lock(full), token));
+    await this.guard.call('lock', () => this.client.fsReleaseLock(this.keys.lock(full), token));
   }
 
   /**
@@ -197,16 +185,16 @@ export class L2RedisTier {
     }
     // No node took it: the cluster as a whole is out of reach, which is what the breaker is for
     // (with no traffic, the bus's heartbeats are what opens the circuit and marks readiness degraded).
-    this.breaker.failure();
+    this.guard.failure();
     throw new L2Error('publish', classifyRedisError(lastError), lastError);
   }
 
   async pttl(full: string): Promise<number> {
-    return this.call('get', () => this.client.pttl(this.keys.value(full)));
+    return this.guard.call('get', () => this.client.pttl(this.keys.value(full)));
   }
 
   async strlen(full: string): Promise<number> {
-    return this.call('get', () => this.client.strlen(this.keys.value(full)));
+    return this.guard.call('get', () => this.client.strlen(this.keys.value(full)));
   }
 
   /** Which master serves a key's slot now, for the admin inspect route. */
@@ -219,7 +207,7 @@ export class L2RedisTier {
 
   /** A cheap round trip; the background prober uses it to close the circuit without waiting for traffic. */
   async ping(): Promise<void> {
-    await this.call('ping', () => this.client.ping());
+    await this.guard.call('ping', () => this.client.ping());
   }
 
   /**
@@ -229,7 +217,7 @@ export class L2RedisTier {
   startProbing(): void {
     if (this.prober) return;
     this.prober = setInterval(() => {
-      if (this.breaker.state === 'closed') return;
+      if (this.guard.state === 'closed') return;
       this.ping().catch(() => {
         // Already counted and remembered by call(); the next tick tries again.
       });
@@ -241,69 +229,6 @@ export class L2RedisTier {
     if (this.prober) clearInterval(this.prober);
     this.prober = undefined;
   }
-
-  /**
-   * One Redis call through the breaker, within the timeout (ioredis's commandTimeout does not
-   * cover a command waiting for a redirect or a reconnect), its failure classified and counted.
-   * One promise per call and no async frame: on an L2 hit this is most of what the tier adds to
-   * ioredis. `shaped` turns the reply into the caller's result where it settles. A reply that
-   * comes after the timeout is ignored: it neither closes the breaker nor reaches the caller.
-   */
-  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return this.shaped(operation, fn, asIs);
-  }
-
-  private shaped<T, R>(operation: string, fn: () => Promise<T>, shape: (reply: T) => R): Promise<R> {
-    if (!this.breaker.allow()) return Promise.reject(new L2UnavailableError(operation));
-    let started: Promise<T>;
-    try {
-      started = fn();
-    } catch (error) {
-      return Promise.reject(this.failed(operation, error));
-    }
-    return new Promise<R>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(this.failed(operation, new TimeoutError(this.options.timeoutMs)));
-      }, this.options.timeoutMs);
-      started.then(
-        (reply) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          this.breaker.success();
-          resolve(shape(reply));
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          reject(this.failed(operation, error));
-        },
-      );
-    });
-  }
-
-  private failed(operation: string, error: unknown): L2Error {
-    const kind = classifyRedisError(error);
-    // Before failure(): a listener told that this failure opened the circuit can say why.
-    this.lastError = { at: Date.now(), message: error instanceof Error ? error.message : String(error) };
-    this.breaker.failure();
-    this.observer.l2Error(operation, kind);
-    return new L2Error(operation, kind, error);
-  }
-
-  private circuitChanged(state: CircuitState): void {
-    const previous = this.previousCircuit;
-    this.previousCircuit = state;
-    this.observer.circuit(state);
-    for (const listener of this.circuitListeners) listener(state, previous);
-  }
-}
-
-function asIs<T>(reply: T): T {
-  return reply;
 }
 
 function toL2Read(values: (string | null)[]): L2Read {
