@@ -43,8 +43,10 @@ export function createRedisCluster(options: RedisClientOptions): Cluster {
       : {}),
     redisOptions: {
       // The node connections' own auto-pipelining: reads sent straight to a slot's owner
-      // (slot-owners.ts) are batched per tick as the cluster's commands are.
+      // (slot-owners.ts) are batched per tick as the cluster's commands are. The bus's PUBLISH
+      // and the console's PING keep the plain path they had: each is sent on its own, at once.
       enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: ['publish', 'ping'],
       ...(options.username ? { username: options.username } : {}),
       ...(options.password ? { password: options.password } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
