@@ -1,10 +1,10 @@
 import calculateSlot from 'cluster-key-slot';
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Cluster, Result } from 'ioredis';
 import { RedisKeyspace } from './cache-key.ts';
 import { classifyRedisError, L2Error } from './errors.ts';
 import { GuardedCalls } from './guarded-calls.ts';
 import { INVALIDATE_KEY, RELEASE_LOCK, SET_IF_VERSION } from './redis-scripts.ts';
-import { isClusterRedirect, SlotOwners } from './slot-owners.ts';
+import { isClusterRedirect, nodeKey, SlotOwners } from './slot-owners.ts';
 import type { CacheObserver, CircuitState } from './types.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -169,17 +169,17 @@ export class L2RedisTier {
    */
   async publish(message: string): Promise<void> {
     const nodes = [...this.client.nodes('all')].sort(
-      (x, y) => (this.publishFailures.get(nodeName(x)) ?? 0) - (this.publishFailures.get(nodeName(y)) ?? 0),
+      (x, y) => (this.publishFailures.get(nodeKey(x)) ?? 0) - (this.publishFailures.get(nodeKey(y)) ?? 0),
     );
     let lastError: unknown = new Error('no Redis node known');
     for (const node of nodes.slice(0, 3)) {
       try {
         await withTimeout(node.publish(this.keys.channel(), message), this.options.timeoutMs);
-        this.publishFailures.delete(nodeName(node));
+        this.publishFailures.delete(nodeKey(node));
         return;
       } catch (error) {
         lastError = error;
-        this.publishFailures.set(nodeName(node), Date.now());
+        this.publishFailures.set(nodeKey(node), Date.now());
         this.observer.l2Error('publish', classifyRedisError(error));
       }
     }
@@ -233,8 +233,4 @@ export class L2RedisTier {
 
 function toL2Read(values: (string | null)[]): L2Read {
   return { raw: values[0] ?? null, version: values[1] ?? '' };
-}
-
-function nodeName(node: Redis): string {
-  return `${node.options.host ?? ''}:${node.options.port ?? 0}`;
 }

@@ -43,6 +43,6 @@ export class SlotOwners {
 }
 
 /** ioredis names pool connections `host:port` as its slot table does. */
-function nodeKey(node: Redis): string {
+export function nodeKey(node: Redis): string {
   return `${node.options.host ?? ''}:${node.options.port ?? 0}`;
 }
