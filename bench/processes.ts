@@ -25,6 +25,12 @@ export const NPM_START_ARGS = [
   'dist/main.js',
 ];
 
+/** Another Node.js to run the service on: its binary, and a folder holding dist/ and node_modules built for it (bench/node-runtime.ts). */
+export interface NodeRuntime {
+  node: string;
+  cwd: string;
+}
+
 export interface BenchServer {
   name: string;
   url: string;
@@ -79,11 +85,16 @@ function countLines(proc: ChildProcess): () => number {
 }
 
 /** The service exactly as `npm start` runs it, on a free port; resolves once /readyz says ready. */
-export async function startService(name: string, env: Record<string, string>): Promise<BenchServer> {
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  runtime?: NodeRuntime,
+): Promise<BenchServer> {
   const port = await freeLoopbackPort();
-  const proc = spawn(process.execPath, NPM_START_ARGS, {
+  const proc = spawn(runtime?.node ?? process.execPath, NPM_START_ARGS, {
     env: baseEnv({ PORT: String(port), HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...(runtime ? { cwd: runtime.cwd } : {}),
   });
   children.add(proc);
   const lines = countLines(proc);

@@ -1,21 +1,25 @@
 /**
- * Where tracing's cost on an L1 hit goes, as CPU per request of four `npm start` servers on one
- * Redis Cluster, interleaved over rounds (autocannon, 50 connections, `/api/products/42`):
+ * Where tracing's cost on an L1 hit goes, as CPU per request of `npm start` servers on one Redis
+ * Cluster, interleaved over rounds (autocannon, 50 connections, `/api/products/42`), on two
+ * runtimes: the Node.js `npm start` runs here and the one the production image runs (the
+ * Dockerfile's, fetched and prepared by bench/node-runtime.ts):
  *   off      tracing off (npm start's default)
  *   ratio 0  tracing on, sampling nothing: what every unsampled request pays (ids, the sampler)
  *   +hook    the same with AsyncLocalStorage's async hook turned on (bench/als-hook-on.cjs), as
- *            it is for the whole process once one request has been sampled (Node 20)
+ *            it is for the whole process once one request has been sampled (Node 20 only: from
+ *            Node 24 AsyncLocalStorage runs on AsyncContextFrame, without the hook)
  *   ratio .1 tracing on at the default 10%: the above plus the sampled tenth's spans and export
  * Not part of `npm run bench` (its HTTP section measures the 10% case against the L1 hit).
  *
- *   node --import tsx bench/tracing-breakdown.ts      # ROUNDS=4 by default
+ *   node --import tsx bench/tracing-breakdown.ts      # ROUNDS=4 by default; TRACING_RUNTIMES=here for this Node.js only
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startRedisCluster } from '../src/redis-cluster/index.ts';
-import { buildAll, median, runClient, startService } from './processes.ts';
+import { productionRuntime } from './node-runtime.ts';
+import { type BenchServer, buildAll, log, median, type NodeRuntime, runClient, startService } from './processes.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const PATH = '/api/products/42';
@@ -47,17 +51,34 @@ const traced = (ratio: string) => ({
   OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
   OTEL_TRACES_SAMPLER_ARG: ratio,
 });
-const servers = {
-  off: await startService('off', { ...base, CACHE_NAMESPACE: 'tboff' }),
-  'ratio 0': await startService('ratio 0', { ...base, CACHE_NAMESPACE: 'tb0', ...traced('0') }),
-  '+hook': await startService('+hook', {
-    ...base,
-    CACHE_NAMESPACE: 'tb0h',
-    ...traced('0'),
-    NODE_OPTIONS: `--require ${join(import.meta.dirname, 'als-hook-on.cjs')}`,
-  }),
-  'ratio .1': await startService('ratio .1', { ...base, CACHE_NAMESPACE: 'tb10', ...traced('0.1') }),
-};
+const here = `Node ${process.version.slice(1)}`;
+const runtimes: { label: string; runtime: NodeRuntime | undefined }[] = [{ label: here, runtime: undefined }];
+if (process.env.TRACING_RUNTIMES !== 'here') {
+  const production = productionRuntime(log);
+  runtimes.push({ label: `Node ${production.version} (production image)`, runtime: production });
+}
+const servers: Record<string, BenchServer> = {};
+for (const [i, { label, runtime }] of runtimes.entries()) {
+  const ns = `tb${i}`;
+  servers[`${label}: off`] = await startService('off', { ...base, CACHE_NAMESPACE: `${ns}off` }, runtime);
+  servers[`${label}: ratio 0`] = await startService(
+    'ratio 0',
+    { ...base, CACHE_NAMESPACE: `${ns}r0`, ...traced('0') },
+    runtime,
+  );
+  if (runtime === undefined)
+    servers[`${label}: +hook`] = await startService('+hook', {
+      ...base,
+      CACHE_NAMESPACE: `${ns}h`,
+      ...traced('0'),
+      NODE_OPTIONS: `--require ${join(import.meta.dirname, 'als-hook-on.cjs')}`,
+    });
+  servers[`${label}: ratio .1`] = await startService(
+    'ratio .1',
+    { ...base, CACHE_NAMESPACE: `${ns}r10`, ...traced('0.1') },
+    runtime,
+  );
+}
 for (const server of Object.values(servers)) await runClient({ url: server.url, path: PATH, duration: 1 });
 const figures: Record<string, { rps: number[]; cpuUs: number[] }> = {};
 for (let round = 0; round < ROUNDS; round++)
@@ -69,12 +90,18 @@ for (let round = 0; round < ROUNDS; round++)
     entry.rps.push(result.rps);
     entry.cpuUs.push(((cpuMs(server.proc.pid) - before) * 1e3) / result.total);
   }
-const off = median(figures.off!.cpuUs);
-for (const [name, f] of Object.entries(figures)) {
-  const cpu = median(f.cpuUs);
-  console.log(
-    `${name.padEnd(9)} ${Math.round(median(f.rps)).toLocaleString('en')} req/s   ${cpu.toFixed(1)} µs CPU/req (+${(cpu - off).toFixed(1)} vs off)   rounds ${f.rps.map(Math.round).join(' ')}`,
-  );
+for (const { label } of runtimes) {
+  const off = figures[`${label}: off`]!;
+  const offCpu = median(off.cpuUs);
+  for (const [name, f] of Object.entries(figures)) {
+    if (!name.startsWith(`${label}: `)) continue;
+    const cpu = median(f.cpuUs);
+    // Per round, as the HTTP section computes it: 1 − this case's req/s ÷ the off server's.
+    const cost = median(f.rps.map((rps, r) => 1 - rps / off.rps[r]!));
+    console.log(
+      `${name.padEnd(44)} ${Math.round(median(f.rps)).toLocaleString('en').padStart(7)} req/s  ${cpu.toFixed(1)} µs CPU/req (+${(cpu - offCpu).toFixed(1)})  req/s cost ${(cost * 100).toFixed(1)}%   rounds ${f.rps.map(Math.round).join(' ')}`,
+    );
+  }
 }
 console.log(`OTLP exports received: ${exports}`);
 for (const server of Object.values(servers)) await server.stop();
