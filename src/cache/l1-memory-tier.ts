@@ -1,11 +1,11 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
 import { hashKey } from './admission/frequency-sketch.ts';
 import { MainRegionAdmission } from './admission/main-region-admission.ts';
 import { PrefixBudgets } from './admission/prefix-budgets.ts';
-import { type SaturationMark, TinyLfuAdmission } from './admission/tiny-lfu.ts';
+import { TinyLfuAdmission } from './admission/tiny-lfu.ts';
 import type { CacheEntry } from './cache-entry.ts';
-import { prefixNameOf } from './cache-key.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { type L1Entry, L1RegionBookkeeping } from './l1-region-bookkeeping.ts';
 import { retainedEntryBytes } from './l1-retained-size.ts';
 import type { PrefixRegistry, RegisteredPrefix } from './prefix-registry.ts';
 import type { CacheObserver, EvictionReason, L1Admission } from './types.ts';
@@ -34,15 +34,6 @@ export interface L1Options {
 
 type Entry = CacheEntry<unknown>;
 
-/**
- * What L1 stores: its own copy of the entry, of one shape (so the hit path's property reads stay
- * monomorphic), with its accounted size, the key's sketch hash (a hit records its access without
- * hashing the key again) and when the sketch last found the key saturated (a hit then records nothing).
- */
-interface L1Entry extends Entry, SaturationMark {
-  readonly hash: number;
-}
-
 /** About the smallest entry the service stores (a product is ~950 bytes): sizes the frequency sketch. */
 const TYPICAL_ENTRY_BYTES = 1_024;
 
@@ -62,27 +53,22 @@ export class L1MemoryTier {
   /** Where the window's evictees compete for a place in the main region. */
   private readonly toMain: MainRegionAdmission<L1Entry>;
   private readonly budgets: PrefixBudgets;
+  /** Builds the regions; counts, budgets and reports what enters and leaves them. */
+  private readonly bookkeeping: L1RegionBookkeeping;
   /** By prefix index: whether the prefix goes through the window. */
   private readonly viaWindow: boolean[];
-  private readonly entriesPerPrefix: number[];
   private readonly maxEntryBytes: number;
   private readonly windowMaxBytes: number;
-  /** lru-cache reports all explicit deletes as 'delete'; this carries the reason for the one in progress. */
-  private deleteReason: EvictionReason = 'invalidated';
 
-  constructor(
-    options: L1Options,
-    private readonly registry: PrefixRegistry,
-    private readonly observer: CacheObserver,
-  ) {
+  constructor(options: L1Options, registry: PrefixRegistry, observer: CacheObserver) {
     if (!(options.maxEntries > 0) || !(options.maxBytes > 0)) throw new Error('L1 maxEntries and maxBytes must be > 0');
     const prefixes: readonly RegisteredPrefix[] = [...registry.all(), registry.other];
-    this.entriesPerPrefix = new Array<number>(prefixes.length).fill(0);
     this.viaWindow = prefixes.map((p) => options.admission !== 'lru' && (p.admission ?? 'tinylfu') === 'tinylfu');
     this.budgets = new PrefixBudgets(
       prefixes.map((p) => (options.prefixBudgets === false ? 1 : (p.l1ByteShare ?? 1))),
       options.maxBytes,
     );
+    this.bookkeeping = new L1RegionBookkeeping(prefixes.length, registry, this.budgets, observer);
     const windowed = this.viaWindow.some(Boolean) && options.maxEntries >= 2;
     const share = windowed ? (options.windowShare ?? 0.1) : 0;
     this.windowMaxBytes = Math.floor(options.maxBytes * share);
@@ -91,9 +77,11 @@ export class L1MemoryTier {
     const mainMaxEntries = options.maxEntries - windowMaxEntries;
     // One oversized entry must not flush a tenth of the cache.
     this.maxEntryBytes = Math.max(1, Math.floor(options.maxBytes / 10));
-    this.main = this.region(mainMaxEntries, mainMaxBytes, false);
+    this.main = this.bookkeeping.region(mainMaxEntries, mainMaxBytes);
     if (windowed && this.windowMaxBytes > 0) {
-      this.window = this.region(windowMaxEntries, this.windowMaxBytes, true);
+      this.window = this.bookkeeping.region(windowMaxEntries, this.windowMaxBytes, (full, entry, prefix) =>
+        this.toMain.offer(full, entry, prefix),
+      );
       // The sketch is sized, and aged, by the entries that can really be held: the byte bound usually binds first.
       const expected = Math.min(options.maxEntries, Math.ceil(options.maxBytes / TYPICAL_ENTRY_BYTES));
       this.frequency = new TinyLfuAdmission(expected, options.random);
@@ -105,19 +93,6 @@ export class L1MemoryTier {
       options.clock ?? systemClock,
       observer,
     );
-  }
-
-  private region(max: number, maxSize: number, isWindow: boolean): LRUCache<string, L1Entry> {
-    return new LRUCache<string, L1Entry>({
-      max,
-      maxSize,
-      maxEntrySize: maxSize,
-      ttlAutopurge: false,
-      allowStale: false,
-      updateAgeOnGet: false,
-      dispose: (entry, key, reason) => this.onDispose(entry, key, reason, isWindow),
-      onInsert: (entry, key, reason) => this.onInsert(entry, key, reason),
-    });
   }
 
   /**
@@ -150,7 +125,7 @@ export class L1MemoryTier {
   set(full: string, entry: Entry, now: number): boolean {
     const ttl = entry.staleUntil - now;
     if (ttl <= 0) return false;
-    const prefix = this.prefixOf(full);
+    const prefix = this.bookkeeping.prefixOf(full);
     const size =
       retainedEntryBytes(full, entry) + (this.budgets.isCapped(prefix.index) ? PrefixBudgets.ORDER_BYTES_PER_KEY : 0);
     if (size > this.maxEntryBytes) {
@@ -180,11 +155,11 @@ export class L1MemoryTier {
   }
 
   delete(full: string, reason: EvictionReason): boolean {
-    this.deleteReason = reason;
+    this.bookkeeping.deleteReason = reason;
     try {
       return this.main.delete(full) || (this.window?.delete(full) ?? false);
     } finally {
-      this.deleteReason = 'invalidated';
+      this.bookkeeping.deleteReason = 'invalidated';
     }
   }
 
@@ -196,13 +171,13 @@ export class L1MemoryTier {
 
   /** Drops everything, counting each entry as invalidated: used when this instance may have missed invalidations. */
   clear(): void {
-    this.deleteReason = 'invalidated';
+    this.bookkeeping.deleteReason = 'invalidated';
     this.main.clear();
     this.window?.clear();
   }
 
   entries(prefixIndex: number): number {
-    return this.entriesPerPrefix[prefixIndex] ?? 0;
+    return this.bookkeeping.entries(prefixIndex);
   }
 
   /** Accounted bytes a prefix holds, and its cap (Infinity when it has none). */
@@ -234,38 +209,5 @@ export class L1MemoryTier {
         if (!this.delete(oldest, 'size')) this.budgets.forget(index, oldest);
       }
     }
-  }
-
-  private prefixOf(full: string): RegisteredPrefix {
-    const name = prefixNameOf(full);
-    return (name && this.registry.find(name)) || this.registry.other;
-  }
-
-  private onInsert(entry: L1Entry, full: string, reason: 'add' | 'update' | 'replace'): void {
-    if (reason === 'update') return; // the same value set again: nothing changed
-    const index = this.prefixOf(full).index;
-    if (reason === 'add') {
-      this.entriesPerPrefix[index]!++;
-      this.budgets.added(index, full, entry.size);
-    } else {
-      this.budgets.resized(index, entry.size);
-    }
-  }
-
-  private onDispose(entry: L1Entry, full: string, reason: LRUCache.DisposeReason, fromWindow: boolean): void {
-    const prefix = this.prefixOf(full);
-    if (reason === 'set') {
-      // Replaced by a newer value of the same key: not an eviction.
-      this.budgets.resized(prefix.index, -entry.size);
-      return;
-    }
-    this.entriesPerPrefix[prefix.index]!--;
-    this.budgets.removed(prefix.index, full, entry.size);
-    if (fromWindow && reason === 'evict') {
-      this.toMain.offer(full, entry, prefix);
-      return;
-    }
-    const mapped: EvictionReason = reason === 'evict' ? 'size' : reason === 'expire' ? 'expired' : this.deleteReason;
-    this.observer.eviction(prefix, 'l1', mapped);
   }
 }
