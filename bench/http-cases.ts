@@ -96,11 +96,16 @@ export async function runHttpCases(opts: {
     for (const [name, value] of hit.headers) if (!HOP_HEADERS.has(name)) l1Headers[name] = value;
     const headersFile = join(opts.dir, 'product-42-headers.json');
     writeFileSync(headersFile, JSON.stringify(l1Headers));
-    const [bare, bareHeaders, warn, inApp, traced, l2Only] = await Promise.all([
+    const [bare, bareHeaders, rawHeaders, warn, inApp, traced, l2Only] = await Promise.all([
       startScript('standalone bare Hono', 'bare-server', { BENCH_BARE_BODY_FILE: bodyFile }),
       startScript('standalone bare Hono, L1 headers', 'bare-server', {
         BENCH_BARE_BODY_FILE: bodyFile,
         BENCH_BARE_HEADERS_FILE: headersFile,
+      }),
+      startScript('node:http, L1 headers', 'bare-server', {
+        BENCH_BARE_BODY_FILE: bodyFile,
+        BENCH_BARE_HEADERS_FILE: headersFile,
+        BENCH_BARE_RAW: '1',
       }),
       startService('npm start, LOG_LEVEL=warn', { ...redisEnv, CACHE_NAMESPACE: 'bwarn', LOG_LEVEL: 'warn' }),
       startScript('in-app routes', 'server', { ...redisEnv, CACHE_NAMESPACE: 'binapp' }),
@@ -113,7 +118,7 @@ export async function runHttpCases(opts: {
       }),
       startService('npm start, L1 off', { ...redisEnv, CACHE_NAMESPACE: 'bl2', CACHE_L1_ENABLED: 'false' }),
     ]);
-    servers.push(bare, bareHeaders, warn, inApp, traced, l2Only);
+    servers.push(bare, bareHeaders, rawHeaders, warn, inApp, traced, l2Only);
 
     const catalogue = '/api/products?limit=24&category=roses&sort=price_asc';
     const search = '/api/products?q=rose&limit=24';
@@ -130,6 +135,7 @@ export async function runHttpCases(opts: {
     const paired: Case[] = [
       c('standalone bare Hono app (reference)', bare, product),
       c("standalone bare Hono app sending the L1 hit's headers (second reference)", bareHeaders, product),
+      c("node:http alone sending the L1 hit's headers, prebuilt (third reference, no framework)", rawHeaders, product),
       c('product, L1 hit, npm start defaults (LOG_LEVEL=info, metrics on)', main, product),
       c('product, L1 hit, LOG_LEVEL=warn', warn, product),
       c('in-app bare route (same bytes, whole middleware stack, LOG_LEVEL=info)', inApp, '/bench/bare'),
@@ -201,7 +207,16 @@ export async function runHttpCases(opts: {
     // CPU per request is steadier than req/s on a crowded host: the reference's CPU/request over the case's.
     const cpuRatio = (x: Case, ref: Case) =>
       x.refCpuUs.length > 0 ? median(x.cpuUs.map((u, i) => x.refCpuUs[i]! / u)) : median(ref.cpuUs) / median(x.cpuUs);
-    const [ref, refHeaders, l1, l1Warn, inAppBare, l1Traced, l2] = paired as [Case, Case, Case, Case, Case, Case, Case];
+    const [ref, refHeaders, rawRefHeaders, l1, l1Warn, inAppBare, l1Traced, l2] = paired as [
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+      Case,
+    ];
     const [, catL1, catUnc, searchL1, searchUnc, popL1, popUnc] = once as [Case, Case, Case, Case, Case, Case, Case];
     const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
     const tracingCost = 1 - ratio(l1Traced, l1);
@@ -226,6 +241,10 @@ export async function runHttpCases(opts: {
       row(
         refHeaders,
         `headers cost ${pct(1 - ratio(refHeaders, ref))}; the L1 hit is ${pct(ratio(l1, refHeaders))} of this app`,
+      ),
+      row(
+        rawRefHeaders,
+        `no framework, the same headers: ${pct(ratio(rawRefHeaders, ref))}; the L1 hit at warn is ${pct(ratio(l1Warn, rawRefHeaders))} of it`,
       ),
       row(l1),
       row(l1Warn, `access log cost ${pct(1 - ratio(l1, l1Warn))} (info vs warn)`),
