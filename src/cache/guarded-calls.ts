@@ -1,6 +1,7 @@
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { classifyRedisError, L2Error, L2UnavailableError, TimeoutError } from './errors.ts';
 import type { CacheObserver, CircuitState } from './types.ts';
+import { setTimeoutAfterIo } from './with-timeout.ts';
 
 export interface GuardOptions {
   timeoutMs: number;
@@ -71,7 +72,9 @@ export class GuardedCalls {
     }
     return new Promise<R>((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(() => {
+      // After the I/O already waiting (with-timeout.ts): a busy loop is not a slow Redis.
+      const timer = setTimeoutAfterIo(() => {
+        if (settled) return;
         settled = true;
         reject(this.failed(operation, new TimeoutError(this.options.timeoutMs)));
       }, this.options.timeoutMs);
