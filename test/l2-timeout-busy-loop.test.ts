@@ -7,6 +7,12 @@ import { type CacheObserver, noopObserver } from '../src/cache/types.ts';
 import { withTimeout } from '../src/cache/with-timeout.ts';
 import { parseSeeds, sharedClusterSeeds } from './harness/redis.ts';
 
+/** A script that holds Redis for 10 ms. */
+const WAIT_10_MS = `local s = redis.call('TIME')
+local start = s[1] * 1000000 + s[2]
+repeat local t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 10000
+return 'done'`;
+
 /**
  * An L2 call's timeout measures Redis, not this process's own busy spells. A timer comes due at
  * the start of an event-loop turn, before the turn reads its sockets, so after synchronous work
@@ -15,12 +21,6 @@ import { parseSeeds, sharedClusterSeeds } from './harness/redis.ts';
  * taken would count as not taken. Found in the bench: a stampede on a slow host logged `lock` and
  * `set` timeouts, and the second process loaded the cold key a second time.
  */
-/** A script that holds Redis for 10 ms. */
-const WAIT_10_MS = `local s = redis.call('TIME')
-local start = s[1] * 1000000 + s[2]
-repeat local t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 10000
-return 'done'`;
-
 describe('L2 timeouts after the event loop was busy', () => {
   let client: Redis;
   let cluster: Cluster;
