@@ -17,6 +17,8 @@ export interface InvalidationMessage {
 }
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
+/** The first start-up beat after the bus starts; each next one waits twice as long. */
+const STARTUP_BEAT_FIRST_MS = 100;
 
 const wireSchema = z.object({
   o: z.string().max(64),
@@ -67,6 +69,7 @@ export interface BusStatus {
  */
 export class InvalidationBus {
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private startupBeatTimer: NodeJS.Timeout | undefined;
   private lastHeartbeatAt = Date.now();
   /** Nothing is proven until the first heartbeat comes back. */
   private inGap = true;
@@ -99,6 +102,26 @@ export class InvalidationBus {
     this.topUp(true);
     this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
+    this.beatAgainAtStartUp(STARTUP_BEAT_FIRST_MS);
+  }
+
+  /**
+   * The first beats race the cluster client's own start: sent before it knows its nodes, or
+   * while it swaps its first connections, they fail, and the next tick is a whole heartbeat away
+   * (a minute if so configured), and so is the retry of a subscription refused meanwhile. Until
+   * the first heartbeat comes back the bus does both on its own, at 0.1 s, 0.3 s, 0.7 s… after
+   * it started, for as long as the next one is sooner than the tick.
+   */
+  private beatAgainAtStartUp(delayMs: number): void {
+    if (delayMs >= this.options.heartbeatMs) return;
+    this.startupBeatTimer = setTimeout(() => {
+      this.startupBeatTimer = undefined;
+      if (!this.started || this.everHealthy) return;
+      this.topUp(true);
+      this.beat();
+      this.beatAgainAtStartUp(delayMs * 2);
+    }, delayMs);
+    this.startupBeatTimer.unref();
   }
 
   /** The client learned the cluster's nodes (ready, a node added): subscriptions missing are opened now. */
@@ -140,6 +163,8 @@ export class InvalidationBus {
   async stop(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    clearTimeout(this.startupBeatTimer);
+    this.startupBeatTimer = undefined;
     this.started = false;
     for (const sub of this.subs.splice(0)) sub.close();
   }
