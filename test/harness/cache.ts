@@ -60,12 +60,19 @@ export async function startTestCache(
     lockWaitMs: options.lockWaitMs ?? 2_000,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  if (seeds)
-    await waitFor(
-      () => runtime.bus?.healthy === true && runtime.redis?.status === 'ready',
-      15_000,
-      'cache bus heartbeat',
-    );
+  if (seeds) {
+    try {
+      await waitFor(
+        () => runtime.bus?.healthy === true && runtime.redis?.status === 'ready',
+        15_000,
+        'cache bus heartbeat',
+      );
+    } catch (error) {
+      // The caller never gets the runtime to close: without this its bus and client outlive the test.
+      await runtime.close();
+      throw error;
+    }
+  }
   return { ...runtime, registry, namespace };
 }
 
