@@ -109,16 +109,16 @@ export class InvalidationBus {
    * The first beats race the cluster client's own start: sent before it knows its nodes, or
    * while it swaps its first connections, they fail, and the next tick is a whole heartbeat away
    * (a minute if so configured), and so is the retry of a subscription refused meanwhile. Until
-   * the first heartbeat comes back the bus does both on its own, at 0.1 s, 0.3 s, 0.7 s… after
-   * it started, for as long as the next one is sooner than the tick.
+   * the first heartbeat comes back the bus ticks early, at 0.1 s, 0.3 s, 0.7 s… after it started,
+   * for as long as the next one is sooner than the regular tick. (No subscription can be silent
+   * yet, nor the bus go into a gap it is already in: an early tick reopens and beats, no more.)
    */
   private beatAgainAtStartUp(delayMs: number): void {
     if (delayMs >= this.options.heartbeatMs) return;
     this.startupBeatTimer = setTimeout(() => {
       this.startupBeatTimer = undefined;
       if (!this.started || this.everHealthy) return;
-      this.topUp(true);
-      this.beat();
+      this.tick();
       this.beatAgainAtStartUp(delayMs * 2);
     }, delayMs);
     this.startupBeatTimer.unref();
